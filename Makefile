@@ -1,0 +1,118 @@
+# rdbpipe: plain GNU make.  `make check` installs what it needs (deps),
+# builds with -Werror, runs the unit and bats suites, then runs them again
+# under ASan+UBSan.  Programs, common modules, unit tests and bats suites are
+# found by wildcard, so adding a file never means editing this one.
+
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+SBINDIR  = $(PREFIX)/sbin
+MANDIR   = $(PREFIX)/share/man
+DOCDIR   = $(PREFIX)/share/doc/rdbpipe
+
+CC      ?= cc
+PKGS     = hiredis liblzma libsodium libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -DRDBPIPE_VERSION='"$(VERSION)"' \
+	   -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Icommon $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lpthread
+
+# SANITIZER=address,undefined builds into its own tree so both builds can
+# coexist and `make check` can run the suites against each in turn.
+SANITIZER ?=
+ifneq ($(SANITIZER),)
+CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZER)
+B        = build/san
+else
+B        = build/std
+endif
+
+PROGS    = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+SCRIPTS  = $(wildcard contrib/redis-backup contrib/redis-restore)
+COMMON   = $(patsubst common/%.c,$(B)/common/%.o,$(wildcard common/*.c))
+UNITS    = $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
+BINS     = $(addprefix $(B)/bin/,$(PROGS))
+MANS     = $(wildcard man/*.[18])
+BATS     = $(wildcard tests/*.bats)
+
+.PHONY: all check test units unit bats lint install uninstall clean demo bench fuzz deps
+.DELETE_ON_ERROR:
+# Objects are kept between runs (they would count as intermediates).
+.SECONDARY:
+
+all: $(BINS)
+
+$(B)/common/%.o: common/%.c $(wildcard common/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/cmd/%.o: cmd/%.c $(wildcard common/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/bin/%: $(B)/cmd/%.o $(COMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/unit/%: tests/unit/%.c tests/unit/tap.h $(COMMON)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS)
+
+# The suites run through tests/run, which counts TAP results across every
+# suite (a skip counts as a failure) and appends them to build/results.
+units: $(UNITS)
+
+unit: $(UNITS)
+	@tests/run --bin $(B)/bin --label "unit$(if $(SANITIZER),+san)" $(UNITS)
+
+bats: $(BINS)
+	@tests/run --bin $(B)/bin --label "bats$(if $(SANITIZER),+san)" $(BATS)
+
+lint:
+	@tests/run --bin $(B)/bin --label lint tests/lint.sh
+
+# check runs everything even when an early suite fails, then prints one
+# total line and fails if anything failed.
+# A build that fails is recorded as a failure too, so the total can never
+# read "0 failed" over suites that did not run.
+SAN = SANITIZER=address,undefined
+check: deps
+	@mkdir -p build && rm -f build/results
+	@$(MAKE) --no-print-directory all units || tests/run --fail build
+	@$(MAKE) --no-print-directory lint || true
+	@$(MAKE) --no-print-directory unit || true
+	@$(MAKE) --no-print-directory bats || true
+	@$(MAKE) --no-print-directory $(SAN) all units || tests/run --fail build+san
+	@$(MAKE) --no-print-directory $(SAN) unit || true
+	@$(MAKE) --no-print-directory $(SAN) bats || true
+	@tests/run --total
+
+test: check
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+
+clean:
+	rm -rf build
+
+demo: deps all
+	@tests/demo.sh
+
+bench: deps all
+	@tests/bench/run.sh
+
+fuzz: deps
+	@tests/fuzz/run.sh
+
+deps:
+	@tests/deps.sh

@@ -1,0 +1,34 @@
+/* common/io: the loops across a pipe, short reads at end of file. */
+#include <unistd.h>
+
+#include "io.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	static char big[3 * IO_BUFSZ + 17], back[sizeof(big)];
+	int fd[2];
+	size_t i;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 7);
+	if (pipe(fd) < 0)
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		_exit(io_writeall(fd[1], big, sizeof(big)) == 0 ? 0 : 1);
+	}
+	close(fd[1]);
+	ok(io_readfull(fd[0], back, sizeof(back)) == (ssize_t)sizeof(back),
+	    "readfull gathers a write larger than the pipe");
+	ok(memcmp(big, back, sizeof(big)) == 0, "bytes intact");
+	ok(io_readfull(fd[0], back, 10) == 0, "readfull returns 0 at end of file");
+	close(fd[0]);
+	ok(io_writeall(-1, big, 1) < 0, "writeall reports a bad descriptor");
+	ok(io_fsync_dir("tests") == 0 && io_fsync_dir("tests/run") == 0,
+	    "fsync_dir on a dir and on a file's dir");
+	return tap_done();
+}

@@ -1,0 +1,147 @@
+/* common/rdb: CRC64 vector, framing of Redis's own files, truncation and
+ * bit flips, and that piece sizes never change the verdict. */
+#include "rdb.h"
+#include "tap.h"
+
+/* Key counts as redis-check-rdb 7.0 reports them; -1 where it stops early
+ * because the content (not the framing) is corrupt. */
+static const struct {
+	const char	*name;
+	long		 keys;
+} good[] = {
+	{ "encodings.rdb", 13 }, { "hash-zipmap.rdb", 1 },
+	{ "list-quicklist.rdb", 2 }, { "hash-ziplist.rdb", 1 },
+	{ "zset-ziplist.rdb", 1 }, { "scriptbackup.rdb", 0 },
+	{ "corrupt_empty_keys.rdb", -1 }, { "corrupt_ziplist.rdb", -1 },
+};
+
+static const char *
+tap_fixture_rdb(const char *name)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "rdb/%s", name);
+	return tap_fixture(path);
+}
+
+static int
+check(const unsigned char *buf, size_t len, size_t piece, int aof,
+    struct rdb_check *c)
+{
+	size_t off = 0, n;
+
+	rdb_check_init(c, aof);
+	while (off < len) {
+		n = piece == 0 || len - off < piece ? len - off : piece;
+		if (rdb_check_feed(c, buf + off, n) < 0)
+			return -1;
+		off += n;
+	}
+	return rdb_check_end(c);
+}
+
+static int
+has_crc(const unsigned char *buf, size_t len)
+{
+	int v = atoi((const char *)buf + 5) % 10000;
+	size_t i;
+
+	if (v < 5)
+		return 0;
+	for (i = len - 8; i < len; i++)
+		if (buf[i] != 0)
+			return 1;
+	return 0;
+}
+
+int
+main(void)
+{
+	struct rdb_check c, c1;
+	unsigned char *buf;
+	size_t len, i, cut, bad;
+	unsigned bit;
+	int rc;
+
+	ok(rdb_crc64(0, "123456789", 9) == 0xe9c6d914c4b8d9caULL,
+	    "crc64(\"123456789\") is Redis's check value");
+	ok(rdb_crc64(rdb_crc64(0, "1234", 4), "56789", 5) ==
+	    0xe9c6d914c4b8d9caULL, "crc64 continues across pieces");
+	ok(rdb_sniff("REDIS0010", 9) && !rdb_sniff("REDIS001x", 9) &&
+	    !rdb_sniff("REDIS", 5), "sniff wants REDIS and four digits");
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const char *name = good[i].name;
+
+		buf = tap_slurp(tap_fixture_rdb(name), &len);
+		rc = check(buf, len, 0, 0, &c);
+		ok(rc == 0, "%s: framing and CRC accepted (%s)", name,
+		    rc == 0 ? "ok" : c.errstr);
+		if (good[i].keys >= 0)
+			ok(c.keys == (uint64_t)good[i].keys,
+			    "%s: %llu keys counted, as redis-check-rdb", name,
+			    (unsigned long long)c.keys);
+		rc = check(buf, len, 1, 0, &c1);
+		ok(rc == 0 && c1.keys == c.keys && c1.off == c.off,
+		    "%s: same verdict fed one byte at a time", name);
+
+		bad = 0;
+		for (cut = 0; cut < len; cut++)
+			if (check(buf, cut, 7, 0, &c1) < 0)
+				bad++;
+		ok(bad == len, "%s: all %zu truncations refused", name, len);
+		check(buf, len - 1, 0, 0, &c1);
+		ok(strstr(c1.errstr, "truncated") != NULL,
+		    "%s: one byte short says: %s", name, c1.errstr);
+
+		if (has_crc(buf, len)) {
+			bad = 0;
+			for (cut = 0; cut < len; cut++)
+				for (bit = 0; bit < 8; bit++) {
+					buf[cut] ^= (unsigned char)(1u << bit);
+					if (check(buf, len, 0, 0, &c1) < 0)
+						bad++;
+					buf[cut] ^= (unsigned char)(1u << bit);
+				}
+			ok(bad == len * 8, "%s: all %zu single-bit flips refused",
+			    name, len * 8);
+		}
+		free(buf);
+	}
+
+	buf = tap_slurp(tap_fixture_rdb("rdb-preamble.aof"), &len);
+	ok(check(buf, len, 0, 1, &c) == 0, "AOF with RDB preamble accepted when allowed (%s)",
+	    c.errstr);
+	ok(check(buf, len, 0, 0, &c) < 0 &&
+	    strstr(c.errstr, "data after the end") != NULL,
+	    "AOF tail refused for a plain RDB: %s", c.errstr);
+	/* A cut that falls between two whole commands leaves a shorter
+	 * valid AOF: framing cannot tell, so those are counted apart. */
+	bad = 0;
+	for (cut = 0; cut < len; cut++) {
+		int boundary = cut == 117 || cut == len ||
+		    (cut > 117 && buf[cut] == '*' && buf[cut - 1] == '\n');
+
+		if ((check(buf, cut, 3, 1, &c1) < 0) == boundary)
+			bad++;
+	}
+	ok(bad == 0, "AOF with preamble: every cut inside a command refused, %zu mismatches",
+	    bad);
+	free(buf);
+
+	ok(check((const unsigned char *)"", 0, 0, 0, &c) < 0 &&
+	    strcmp(c.errstr, "empty input: not an RDB file") == 0,
+	    "empty input: %s", c.errstr);
+	ok(check((const unsigned char *)"hello world, not an rdb", 23, 0, 0,
+	    &c) < 0 && strstr(c.errstr, "not an RDB file") != NULL,
+	    "garbage: %s", c.errstr);
+	ok(check((const unsigned char *)"REDIS0099\xff", 10, 0, 0, &c) < 0 &&
+	    strstr(c.errstr, "unsupported RDB version 99") != NULL,
+	    "future version: %s", c.errstr);
+	/* A checksum of 0 means rdbchecksum was off: accepted. */
+	ok(check((const unsigned char *)"REDIS0010\xff\0\0\0\0\0\0\0\0", 18, 0,
+	    0, &c) == 0 && c.crc_stored_zero, "stored CRC 0 accepted");
+	ok(check((const unsigned char *)"REDIS0010\xff\0\0\0\0\0\0\0\0x", 19, 0,
+	    0, &c) < 0, "trailing byte refused: %s", c.errstr);
+	return tap_done();
+}
