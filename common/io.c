@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "errstr.h"
 #include "io.h"
 
 int
@@ -50,9 +51,13 @@ io_readfull(int fd, void *buf, size_t len)
 }
 
 int
-io_sink_fd(void *arg, const void *buf, size_t len)
+io_sink_fd(void *arg, const void *buf, size_t len, char *errstr)
 {
-	return io_writeall(*(int *)arg, buf, len);
+	struct io_fdsink *s = arg;
+
+	if (io_writeall(s->fd, buf, len) < 0)
+		return errstr_sys(errstr, "write %s", s->name);
+	return 0;
 }
 
 int

@@ -19,12 +19,20 @@ int io_writeall(int fd, const void *buf, size_t len);
  * end of file), or -1 with errno set. */
 ssize_t io_readfull(int fd, void *buf, size_t len);
 
-/* A sink that data is pushed into, stage after stage: returns 0 or -1 with
- * the reason in the sink's own error string. */
-typedef int (*io_sink_fn)(void *arg, const void *buf, size_t len);
+/* A sink that data is pushed into, stage after stage (xz, age, the RDB
+ * check, the output): returns 0, or -1 with "what: why" in errstr, which
+ * every stage passes up unchanged. */
+typedef int (*io_sink_fn)(void *arg, const void *buf, size_t len,
+    char *errstr);
 
-/* An io_sink_fn whose arg is a pointer to an int fd; errno on failure. */
-int io_sink_fd(void *arg, const void *buf, size_t len);
+/* The last stage: a file descriptor and its name for messages. */
+struct io_fdsink {
+	int		 fd;
+	const char	*name;		/* "<stdout>", a path */
+};
+
+/* An io_sink_fn writing to a struct io_fdsink: "write NAME: why". */
+int io_sink_fd(void *arg, const void *buf, size_t len, char *errstr);
 
 /* fsyncs the directory holding path (or path itself if it is one);
  * returns 0 or -1 with errno set. */

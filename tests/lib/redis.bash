@@ -1,0 +1,111 @@
+# Throwaway redis-server instances for the suites: a temp dir each, a unix
+# socket, no TCP port unless asked, never the system's server.
+#
+#   redis_start NAME [CONFIG-LINE]...   start; sets RDIR RSOCK RCONF
+#   rcli NAME ARGS...                   redis-cli on NAME's socket
+#   redis_stop NAME                     SHUTDOWN NOSAVE and wait for exit
+#   redis_stop_all                      stop everything this test started
+#
+# Each instance gets enable-debug-command (DEBUG DIGEST, DEBUG POPULATE),
+# save "" and appendonly no unless CONFIG-LINEs say otherwise (later lines
+# win, as in redis.conf).
+
+redis_dir() { echo "$(scratch)/$1"; }
+
+redis_start() {
+	local name=$1 dir i
+	shift
+	dir=$(redis_dir "$name")
+	mkdir -p "$dir"
+	{
+		echo "port 0"
+		echo "unixsocket $dir/redis.sock"
+		echo "unixsocketperm 700"
+		echo "dir $dir"
+		echo "pidfile $dir/redis.pid"
+		echo "logfile $dir/redis.log"
+		echo "daemonize yes"
+		echo 'save ""'
+		echo "appendonly no"
+		echo "enable-debug-command yes"
+		for line in "$@"; do echo "$line"; done
+	} >"$dir/redis.conf"
+	redis-server "$dir/redis.conf" || fail "redis-server $name did not start"
+	echo "$dir" >>"$(scratch)/redis-instances"
+	for i in $(seq 1 200); do
+		if redis_ping "$name"; then
+			RDIR=$dir RSOCK=$dir/redis.sock RCONF=$dir/redis.conf
+			return 0
+		fi
+		sleep 0.025
+	done
+	cat "$dir/redis.log" >&2
+	fail "redis-server $name did not answer PING"
+}
+
+# The password, when the instance has one, comes from REDISCLI_AUTH in the
+# caller's environment, never argv.
+rcli() {
+	local name=$1
+	shift
+	redis-cli -s "$(redis_dir "$name")/redis.sock" "$@"
+}
+
+redis_ping() {
+	[ "$(rcli "$1" PING 2>/dev/null)" = PONG ] ||
+		rcli "$1" PING 2>/dev/null | grep -q NOAUTH
+}
+
+redis_pid() { cat "$(redis_dir "$1")/redis.pid" 2>/dev/null; }
+
+redis_stop_dir() {
+	local dir=$1 pid i
+	pid=$(cat "$dir/redis.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || return 0
+	for i in $(seq 1 200); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.025
+	done
+	kill -9 "$pid" 2>/dev/null
+}
+
+redis_stop() { redis_stop_dir "$(redis_dir "$1")"; }
+
+redis_stop_all() {
+	local f dir
+	[ -n "${SCRATCH:-}" ] || return 0
+	f=$SCRATCH/redis-instances
+	[ -f "$f" ] || return 0
+	while read -r dir; do redis_stop_dir "$dir"; done <"$f"
+}
+
+# Fills NAME with keys of every type, big and small encodings, expiries,
+# a stream with a consumer group, a function and a second database.
+redis_populate() {
+	local name=$1 n=${2:-200} i
+	{
+		for i in $(seq 1 "$n"); do
+			echo "SET str:$i value-$i-$RANDOM"
+			echo "SET int:$i $i"
+			echo "HSET hash:$((i % 10)) f$i v$i"
+			echo "RPUSH list:$((i % 7)) item$i"
+			echo "SADD set:$((i % 5)) m$i"
+			echo "SADD iset:$((i % 3)) $i"
+			echo "ZADD zset:$((i % 4)) $i z$i"
+			echo "XADD stream:1 * n $i"
+		done
+		echo "SET big $(head -c 20000 /dev/zero | tr '\0' x)"
+		echo "HSET bighash $(for i in $(seq 1 600); do printf 'k%d v%d ' "$i" "$i"; done)"
+		echo "ZADD bigzset $(for i in $(seq 1 300); do printf '%d.5 m%d ' "$i" "$i"; done)"
+		echo "SET expiring v EX 3600"
+		echo "XGROUP CREATE stream:1 g1 0"
+		echo "XREADGROUP GROUP g1 c1 COUNT 3 STREAMS stream:1 >"
+		echo "SELECT 3"
+		echo "SET other-db yes"
+	} | rcli "$name" >/dev/null
+	rcli "$name" FUNCTION LOAD "#!lua name=rdbpipe_test
+redis.register_function('ping2', function() return 'pong' end)" >/dev/null
+}
+
+# DEBUG DIGEST of the whole dataset: equal digests, equal data.
+redis_digest() { rcli "$1" DEBUG DIGEST; }

@@ -1,0 +1,28 @@
+# Loaded by every bats file (`load test_helper`): assertions, the programs
+# under test on PATH, fixtures, and throwaway servers (tests/lib/*.bash).
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+: "${RDBPIPE_BIN:?run the suites through make check (tests/run sets RDBPIPE_BIN)}"
+: "${RDBPIPE_TOP:?run the suites through make check}"
+PATH=$RDBPIPE_BIN:$PATH
+FIXTURES=$RDBPIPE_TOP/tests/fixtures
+export LC_ALL=C.UTF-8
+
+# A short scratch dir per test: unix socket paths must stay under 108 bytes,
+# which BATS_TEST_TMPDIR can exceed.
+scratch() {
+	if [ -z "${SCRATCH:-}" ]; then
+		SCRATCH=$(mktemp -d /tmp/rp.XXXXXX)
+		echo "$SCRATCH" >>"$BATS_RUN_TMPDIR/scratch-dirs"
+	fi
+	echo "$SCRATCH"
+}
+
+# sha256 of a file or of stdin
+sha() { sha256sum "$@" | cut -d' ' -f1; }
+
+# Asserts a file does not exist.
+assert_no_file() { [ ! -e "$1" ] || fail "expected no file: $1"; }
+
+source "$RDBPIPE_TOP/tests/lib/redis.bash"
