@@ -9,14 +9,15 @@ PATH=$RDBPIPE_BIN:$PATH
 FIXTURES=$RDBPIPE_TOP/tests/fixtures
 export LC_ALL=C.UTF-8
 
-# A short scratch dir per test: unix socket paths must stay under 108 bytes,
-# which BATS_TEST_TMPDIR can exceed.
-scratch() {
-	if [ -z "${SCRATCH:-}" ]; then
-		SCRATCH=$(mktemp -d /tmp/rp.XXXXXX)
-		echo "$SCRATCH" >>"$BATS_RUN_TMPDIR/scratch-dirs"
-	fi
-	echo "$SCRATCH"
+# A short scratch dir per test (bats loads this file anew for each test):
+# unix socket paths must stay under 108 bytes, which BATS_TEST_TMPDIR can
+# exceed.  common_teardown stops the servers and removes it.
+SCRATCH=$(mktemp -d /tmp/rp.XXXXXX)
+scratch() { echo "$SCRATCH"; }
+
+common_teardown() {
+	redis_stop_all
+	[ -n "${SCRATCH:-}" ] && rm -rf "$SCRATCH"
 }
 
 # sha256 of a file or of stdin
