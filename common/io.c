@@ -9,6 +9,7 @@
 
 #include "errstr.h"
 #include "io.h"
+#include "progress.h"
 
 int
 io_writeall(int fd, const void *buf, size_t len)
@@ -58,6 +59,29 @@ io_sink_fd(void *arg, const void *buf, size_t len, char *errstr)
 	if (io_writeall(s->fd, buf, len) < 0)
 		return errstr_sys(errstr, "write %s", s->name);
 	return 0;
+}
+
+int
+io_pump(int fd, const char *name, io_sink_fn sink, void *sink_arg,
+    struct progress *pr, char *errstr)
+{
+	static _Thread_local char buf[IO_BUFSZ];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errstr_sys(errstr, "read %s", name);
+		}
+		if (n == 0)
+			return 0;
+		if (pr != NULL)
+			progress_add(pr, (uint64_t)n);
+		if (sink(sink_arg, buf, (size_t)n, errstr) < 0)
+			return -1;
+	}
 }
 
 int

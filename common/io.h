@@ -34,6 +34,14 @@ struct io_fdsink {
 /* An io_sink_fn writing to a struct io_fdsink: "write NAME: why". */
 int io_sink_fd(void *arg, const void *buf, size_t len, char *errstr);
 
+struct progress;
+
+/* Reads fd to its end in IO_BUFSZ pieces, pushing each into sink and
+ * counting it on pr (may be NULL); name is the input's name for messages
+ * ("read NAME: why"); returns 0 or -1. */
+int io_pump(int fd, const char *name, io_sink_fn sink, void *sink_arg,
+    struct progress *pr, char *errstr);
+
 /* fsyncs the directory holding path (or path itself if it is one);
  * returns 0 or -1 with errno set. */
 int io_fsync_dir(const char *path);

@@ -1,0 +1,413 @@
+/*
+ * rdb-pack: compress (xz) and encrypt (age v1) a stream, and back.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "age.h"
+#include "cli.h"
+#include "io.h"
+#include "opt.h"
+#include "pack.h"
+#include "progress.h"
+#include "secret.h"
+
+#define DEFAULT_PRESET	3
+#define DEFAULT_THREADS	0
+
+static const char *prog = "rdb-pack";
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: rdb-pack [-0..-9] [-e] [-T N] [-v | -q] (-r RECIPIENT | -R FILE |\n"
+	    "                --passphrase-file FILE | --no-encrypt) < in > out\n"
+	    "       rdb-pack -d [-T N] [-i IDENTITY_FILE | --passphrase-file FILE] [--raw] < in > out\n"
+	    "       rdb-pack -t [-i IDENTITY_FILE | --passphrase-file FILE] [--raw] < in\n"
+	    "       rdb-pack --keygen [-o FILE]\n"
+	    "       rdb-pack -y < identity\n");
+}
+
+static void __attribute__((noreturn))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	exit(2);
+}
+
+/* Reads a secret file, warning when others can read it. */
+static void
+read_secret(struct secret *s, const char *path, int strip, int quiet)
+{
+	char e[ERRSTR_LEN];
+
+	if (secret_read_file(s, path, strip, e) < 0)
+		errx(1, "%s", e);
+	if (s->exposed && !quiet)
+		warnx("warning: %s is readable by group or others", path);
+}
+
+static int
+keygen(const char *out, int quiet)
+{
+	char e[ERRSTR_LEN], recipient[AGE_RECIPIENT_LEN + 1], stamp[32];
+	char *identity, *text;
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t cap = 512;
+	int fd = STDOUT_FILENO, n;
+
+	identity = sodium_malloc(AGE_IDENTITY_LEN + 1);
+	text = sodium_malloc(cap);
+	if (identity == NULL || text == NULL)
+		err(1, "secure memory");
+	if (age_keygen(identity, recipient, e) < 0)
+		errx(1, "keygen: %s", e);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(text, cap, "# created: %s\n# public key: %s\n%s\n", stamp,
+	    recipient, identity);
+	if (out != NULL) {
+		fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd < 0)
+			err(1, "%s", out);
+	}
+	if (io_writeall(fd, text, (size_t)n) < 0 ||
+	    (out != NULL && fsync(fd) < 0)) {
+		int saved = errno;
+
+		sodium_free(text);
+		sodium_free(identity);
+		if (out != NULL)
+			unlink(out);
+		errno = saved;
+		err(1, "write %s", out != NULL ? out : "<stdout>");
+	}
+	sodium_free(text);
+	sodium_free(identity);
+	if (close(fd) < 0)
+		err(1, "close %s", out != NULL ? out : "<stdout>");
+	if (out != NULL && !quiet)
+		fprintf(stderr, "Public key: %s\n", recipient);
+	return 0;
+}
+
+static int
+recipient_of_stdin(void)
+{
+	char e[ERRSTR_LEN], recipient[AGE_RECIPIENT_LEN + 1];
+	struct secret s;
+	ssize_t n;
+
+	memset(&s, 0, sizeof(s));
+	s.buf = sodium_malloc(SECRET_MAX + 1);
+	if (s.buf == NULL)
+		err(1, "secure memory");
+	n = io_readfull(STDIN_FILENO, s.buf, SECRET_MAX);
+	if (n < 0) {
+		secret_free(&s);
+		err(1, "read <stdin>");
+	}
+	if (age_identity_file_recipient(s.buf, (size_t)n, recipient, e) < 0) {
+		secret_free(&s);
+		errx(1, "<stdin>: %s", e);
+	}
+	secret_free(&s);
+	printf("%s\n", recipient);
+	if (fclose(stdout) != 0)
+		err(1, "write <stdout>");
+	return 0;
+}
+
+static uint64_t
+input_size(void)
+{
+	struct stat st;
+
+	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+		return (uint64_t)st.st_size;
+	return 0;
+}
+
+/* Discards plaintext for -t. */
+static int
+sink_null(void *arg, const void *buf, size_t len, char *errstr)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	(void)errstr;
+	return 0;
+}
+
+static void
+report(const char *what, const struct pack_stats *st, double secs)
+{
+	char in[32], out[32];
+
+	progress_fmt_bytes(in, sizeof(in), st->in);
+	progress_fmt_bytes(out, sizeof(out), st->out);
+	fprintf(stderr, "%s: %s %s -> %s in %.2f s", prog, what, in, out, secs);
+	if (st->is_rdb)
+		fprintf(stderr, " (RDB version %d, %llu keys, CRC64 checked)",
+		    st->rdb_version, (unsigned long long)st->rdb_keys);
+	fprintf(stderr, "\n");
+}
+
+enum {
+	OPT_PASSFILE = 256, OPT_NO_ENCRYPT, OPT_KEYGEN, OPT_RAW, OPT_PROGRESS,
+	OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION, OPT_BLOCK
+};
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "decompress", no_argument, NULL, 'd' },
+		{ "test", no_argument, NULL, 't' },
+		{ "extreme", no_argument, NULL, 'e' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "recipient", required_argument, NULL, 'r' },
+		{ "recipients-file", required_argument, NULL, 'R' },
+		{ "identity", required_argument, NULL, 'i' },
+		{ "passphrase-file", required_argument, NULL, OPT_PASSFILE },
+		{ "no-encrypt", no_argument, NULL, OPT_NO_ENCRYPT },
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "keygen", no_argument, NULL, OPT_KEYGEN },
+		{ "output", required_argument, NULL, 'o' },
+		{ "block-size", required_argument, NULL, OPT_BLOCK },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct secret rfiles[PACK_MAX_KEYS], ifiles[PACK_MAX_KEYS], pass;
+	const char *rfile_paths[PACK_MAX_KEYS], *ifile_paths[PACK_MAX_KEYS];
+	const char *passfile = NULL, *out = NULL, *env;
+	struct pack_cfg pc;
+	struct unpack_cfg uc;
+	struct pack_stats st;
+	struct progress pr;
+	struct io_fdsink fdsink = { STDOUT_FILENO, "<stdout>" };
+	struct timespec t0, t1;
+	char e[ERRSTR_LEN];
+	int c, i, decode = 0, test = 0, no_encrypt = 0, raw = 0, gen = 0;
+	int printrec = 0, verbose = 0, quiet = 0, progress_mode = -1, rc;
+	int nrfiles = 0, nifiles = 0;
+	long l;
+	uint64_t u64;
+
+	memset(&pc, 0, sizeof(pc));
+	memset(&uc, 0, sizeof(uc));
+	memset(&pass, 0, sizeof(pass));
+	pc.preset = DEFAULT_PRESET;
+	pc.threads = DEFAULT_THREADS;
+	uc.threads = DEFAULT_THREADS;
+	if (cli_init(e) < 0)
+		errx(1, "%s", e);
+
+	while ((c = getopt_long(argc, argv, "0123456789edtT:r:R:i:o:yvq",
+	    longopts, NULL)) != -1) {
+		switch (c) {
+		case '0': case '1': case '2': case '3': case '4':
+		case '5': case '6': case '7': case '8': case '9':
+			pc.preset = c - '0';
+			break;
+		case 'e':
+			pc.extreme = 1;
+			break;
+		case 'd':
+			decode = 1;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'T':
+			if (opt_long(optarg, 0, 4096, &l, e) < 0)
+				usage_error("-T: %s", e);
+			pc.threads = uc.threads = (uint32_t)l;
+			break;
+		case 'r':
+			if (pc.nrecipients == PACK_MAX_KEYS)
+				usage_error("too many recipients");
+			pc.recipients[pc.nrecipients++] = optarg;
+			break;
+		case 'R':
+			if (nrfiles == PACK_MAX_KEYS)
+				usage_error("too many recipient files");
+			rfile_paths[nrfiles++] = optarg;
+			break;
+		case 'i':
+			if (nifiles == PACK_MAX_KEYS)
+				usage_error("too many identity files");
+			ifile_paths[nifiles++] = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'y':
+			printrec = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case OPT_PASSFILE:
+			passfile = optarg;
+			break;
+		case OPT_NO_ENCRYPT:
+			no_encrypt = 1;
+			break;
+		case OPT_RAW:
+			raw = 1;
+			break;
+		case OPT_KEYGEN:
+			gen = 1;
+			break;
+		case OPT_BLOCK:
+			if (opt_size(optarg, &u64, e) < 0)
+				usage_error("--block-size: %s", e);
+			pc.block_size = u64;
+			break;
+		case OPT_PROGRESS:
+			progress_mode = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			progress_mode = 0;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("%s %s\n", prog, RDBPIPE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (decode + test + gen + printrec > 1 && !(decode && test))
+		usage_error("-d, -t, --keygen and -y do not go together");
+	if (gen)
+		return keygen(out, quiet);
+	if (out != NULL)
+		usage_error("-o goes with --keygen only");
+	if (printrec)
+		return recipient_of_stdin();
+
+	if (passfile == NULL && (env = getenv("RDB_PACK_PASSPHRASE_FILE")) &&
+	    *env && (decode || test || (pc.nrecipients == 0 && nrfiles == 0 &&
+	    !no_encrypt)))
+		passfile = env;
+
+	if (decode || test) {
+		if (pc.nrecipients > 0 || nrfiles > 0 || no_encrypt)
+			usage_error("-r, -R and --no-encrypt are for packing");
+		if (nifiles == 0 && passfile == NULL &&
+		    (env = getenv("RDB_PACK_IDENTITY_FILE")) && *env)
+			ifile_paths[nifiles++] = env;
+		for (i = 0; i < nifiles; i++) {
+			read_secret(&ifiles[i], ifile_paths[i], 0, quiet);
+			uc.identity_files[uc.nidentity_files++] = &ifiles[i];
+		}
+		if (passfile != NULL) {
+			read_secret(&pass, passfile, 1, quiet);
+			uc.passphrase = &pass;
+		}
+		uc.raw = raw;
+	} else {
+		if (nifiles > 0 || raw)
+			usage_error("-i and --raw are for -d and -t");
+		if (pc.nrecipients == 0 && nrfiles == 0 && passfile == NULL &&
+		    !no_encrypt && (env = getenv("RDB_PACK_RECIPIENTS_FILE")) &&
+		    *env)
+			rfile_paths[nrfiles++] = env;
+		if (no_encrypt && (pc.nrecipients > 0 || nrfiles > 0 ||
+		    passfile != NULL))
+			usage_error("--no-encrypt conflicts with recipients and passphrases");
+		if (passfile != NULL && (pc.nrecipients > 0 || nrfiles > 0))
+			usage_error("a passphrase cannot be combined with recipients");
+		if (pc.nrecipients == 0 && nrfiles == 0 && passfile == NULL &&
+		    !no_encrypt)
+			usage_error("no recipient (-r, -R), passphrase (--passphrase-file) or --no-encrypt: refusing to write plaintext");
+		for (i = 0; i < nrfiles; i++) {
+			/* Recipients are public: no warning for their files. */
+			if (secret_read_file(&rfiles[i], rfile_paths[i], 0, e) < 0)
+				errx(1, "%s", e);
+			pc.recipient_files[pc.nrecipient_files++] = &rfiles[i];
+		}
+		if (passfile != NULL) {
+			read_secret(&pass, passfile, 1, quiet);
+			if (pass.len == 0)
+				errx(1, "%s: empty passphrase", passfile);
+			pc.passphrase = &pass;
+		}
+		pc.encrypt = !no_encrypt;
+	}
+	if (!test && cli_binary_out(STDOUT_FILENO, e) < 0)
+		errx(1, "%s", e);
+
+	progress_init(&pr, prog, quiet ? 0 : cli_progress_on(progress_mode),
+	    input_size());
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (decode || test) {
+		struct unpack *u = unpack_new(&uc,
+		    test ? sink_null : io_sink_fd, &fdsink, e);
+
+		rc = u == NULL ? -1 :
+		    io_pump(STDIN_FILENO, "<stdin>", unpack_sink, u, &pr, e);
+		if (rc == 0)
+			rc = unpack_finish(u, e);
+		unpack_free(u, &st);
+	} else {
+		struct pack *p = pack_new(&pc, io_sink_fd, &fdsink, e);
+
+		rc = p == NULL ? -1 :
+		    io_pump(STDIN_FILENO, "<stdin>", pack_sink, p, &pr, e);
+		if (rc == 0)
+			rc = pack_finish(p, e);
+		pack_free(p, &st);
+	}
+	progress_end(&pr);
+	for (i = 0; i < nrfiles; i++)
+		secret_free(&rfiles[i]);
+	for (i = 0; i < nifiles; i++)
+		secret_free(&ifiles[i]);
+	secret_free(&pass);
+	if (rc < 0)
+		errx(1, "%s", e);
+	if (close(STDOUT_FILENO) < 0 && errno != EBADF)
+		err(1, "close <stdout>");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (verbose)
+		report(decode ? "unpacked" : test ? "verified" : "packed", &st,
+		    (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
