@@ -93,14 +93,32 @@ check: deps
 
 test: check
 
+# rdb-install and the scripts are administrator commands: sbin.
+SBIN_PROGS = $(filter rdb-install,$(PROGS))
+BIN_PROGS  = $(filter-out $(SBIN_PROGS),$(PROGS))
+EXAMPLES   = contrib/cron.d/redis-backup contrib/systemd/redis-backup.service \
+	     contrib/systemd/redis-backup.timer contrib/redis-backup.default
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
-	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DOCDIR)/examples
+	for p in $(BIN_PROGS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/; done
+	for p in $(SBIN_PROGS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(SBINDIR)/; done
+	for s in $(SCRIPTS); do \
+		sed 's/@VERSION@/$(VERSION)/' $$s >$(DESTDIR)$(SBINDIR)/$${s##*/} && \
+		chmod 755 $(DESTDIR)$(SBINDIR)/$${s##*/}; done
 	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+	for e in $(EXAMPLES); do install -m 644 $$e $(DESTDIR)$(DOCDIR)/examples/; done
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
-	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	for p in $(BIN_PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	for p in $(SBIN_PROGS) $(notdir $(SCRIPTS)); do rm -f $(DESTDIR)$(SBINDIR)/$$p; done
 	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	for e in $(EXAMPLES); do rm -f $(DESTDIR)$(DOCDIR)/examples/$${e##*/}; done
+	rm -f $(DESTDIR)$(DOCDIR)/README.md
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build
