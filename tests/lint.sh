@@ -28,6 +28,18 @@ for c in cmd/*.c; do
 		t sh -c "\"$RDBPIPE_BIN/$p\" --help | grep -q '^usage: $p'"
 	fi
 done
+for s in contrib/redis-backup contrib/redis-restore; do
+	[ -e "$s" ] || continue
+	p=$(basename "$s")
+	desc="$p has a man page"
+	t test -f "man/$p.8"
+	desc="$p passes bash -n"
+	t bash -n "$s"
+	if [ -n "${RDBPIPE_BIN:-}" ]; then
+		desc="$p --version and --help"
+		t sh -c "PATH=\"$RDBPIPE_BIN:\$PATH\" $s --version | grep -qx '$p [0-9]*\.[0-9]*\.[0-9]*' && $s --help | grep -q '^usage: $p'"
+	fi
+done
 desc="lint ran"
 t true
 rm -f /tmp/lint.$$
