@@ -58,9 +58,11 @@ $(B)/bin/%: $(B)/cmd/%.o $(COMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# zlib only for the tests: some age testkit vectors are compressed.
+UNIT_LIBS = -lz
 $(B)/unit/%: tests/unit/%.c tests/unit/tap.h $(COMMON)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS) $(UNIT_LIBS)
 
 # The suites run through tests/run, which counts TAP results across every
 # suite (a skip counts as a failure) and appends them to build/results.

@@ -19,8 +19,8 @@
 #define AGE_MAGIC		"age-encryption.org/v1\n"
 #define AGE_CHUNK		(64 * 1024)
 #define AGE_SCRYPT_LOG_N	18	/* what age itself uses to encrypt */
-#define AGE_RECIPIENT_LEN	63	/* "age1" + 59 Bech32 chars */
-#define AGE_IDENTITY_LEN	75	/* "AGE-SECRET-KEY-1" + 59 */
+#define AGE_RECIPIENT_LEN	62	/* "age1" + 58 Bech32 chars */
+#define AGE_IDENTITY_LEN	74	/* "AGE-SECRET-KEY-1" + 58 */
 
 /* Why decryption failed, so callers and the testkit can tell apart. */
 enum age_fail {
@@ -100,7 +100,9 @@ void age_dec_set_max_log_n(struct age_dec *d, int log_n);
 
 /* Decrypts len more bytes of the file: the header is parsed as it
  * arrives, then each chunk is authenticated before its plaintext reaches
- * the sink; returns 0 or -1. */
+ * the sink (a full chunk as soon as it is complete: the last-chunk flag is
+ * part of its nonce, so it authenticates as one or the other); returns 0
+ * or -1. */
 int age_dec_write(struct age_dec *d, const void *buf, size_t len,
     char *errstr);
 

@@ -1,5 +1,6 @@
 # Loaded by every bats file (`load test_helper`): assertions, the programs
 # under test on PATH, fixtures, and throwaway servers (tests/lib/*.bash).
+bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
