@@ -7,6 +7,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "pack.h"
@@ -22,6 +23,15 @@ discard(void *arg, const void *buf, size_t len, char *errstr)
 	(void)len;
 	(void)errstr;
 	return 0;
+}
+
+/* libsodium must be initialised before sodium_malloc, as cli_init does. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	return sodium_init() < 0;
 }
 
 int
