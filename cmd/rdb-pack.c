@@ -148,17 +148,6 @@ input_size(void)
 	return 0;
 }
 
-/* Discards plaintext for -t. */
-static int
-sink_null(void *arg, const void *buf, size_t len, char *errstr)
-{
-	(void)arg;
-	(void)buf;
-	(void)len;
-	(void)errstr;
-	return 0;
-}
-
 static void
 report(const char *what, const struct pack_stats *st, double secs)
 {
@@ -378,7 +367,7 @@ main(int argc, char *argv[])
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (decode || test) {
 		struct unpack *u = unpack_new(&uc,
-		    test ? sink_null : io_sink_fd, &fdsink, e);
+		    test ? io_sink_null : io_sink_fd, &fdsink, e);
 
 		rc = u == NULL ? -1 :
 		    io_pump(STDIN_FILENO, "<stdin>", unpack_sink, u, &pr, e);

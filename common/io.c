@@ -62,6 +62,16 @@ io_sink_fd(void *arg, const void *buf, size_t len, char *errstr)
 }
 
 int
+io_sink_null(void *arg, const void *buf, size_t len, char *errstr)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	(void)errstr;
+	return 0;
+}
+
+int
 io_pump(int fd, const char *name, io_sink_fn sink, void *sink_arg,
     struct progress *pr, char *errstr)
 {

@@ -34,6 +34,9 @@ struct io_fdsink {
 /* An io_sink_fn writing to a struct io_fdsink: "write NAME: why". */
 int io_sink_fd(void *arg, const void *buf, size_t len, char *errstr);
 
+/* An io_sink_fn that discards everything (verification runs). */
+int io_sink_null(void *arg, const void *buf, size_t len, char *errstr);
+
 struct progress;
 
 /* Reads fd to its end in IO_BUFSZ pieces, pushing each into sink and

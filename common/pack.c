@@ -43,17 +43,20 @@ struct unpack {
 	struct pack_stats st;
 };
 
-/* Feeds a sniffer; returns how many bytes of buf it took. */
-static size_t
-sniff_take(struct sniff *s, const void *buf, size_t len)
+/* Feeds a sniffer what it still wants of *buf, advancing *buf and *len;
+ * returns 1 once it holds enough to decide, 0 while it wants more. */
+static int
+sniff_fill(struct sniff *s, const void **buf, size_t *len)
 {
 	size_t take = s->want - s->n;
 
-	if (take > len)
-		take = len;
-	memcpy(s->buf + s->n, buf, take);
+	if (take > *len)
+		take = *len;
+	memcpy(s->buf + s->n, *buf, take);
 	s->n += take;
-	return take;
+	*buf = (const char *)*buf + take;
+	*len -= take;
+	return s->n == s->want;
 }
 
 /* ---- pack ---- */
@@ -144,17 +147,12 @@ pack_decide(struct pack *p, char *errstr)
 int
 pack_write(struct pack *p, const void *buf, size_t len, char *errstr)
 {
-	size_t took;
-
 	p->st.in += len;
 	if (!p->sn.decided) {
-		took = sniff_take(&p->sn, buf, len);
-		if (p->sn.n < p->sn.want)
+		if (!sniff_fill(&p->sn, &buf, &len))
 			return 0;
 		if (pack_decide(p, errstr) < 0)
 			return -1;
-		buf = (const char *)buf + took;
-		len -= took;
 	}
 	return pack_plain(p, buf, len, errstr);
 }
@@ -235,16 +233,11 @@ static int
 plain_write(void *arg, const void *buf, size_t len, char *errstr)
 {
 	struct unpack *u = arg;
-	size_t took;
-
 	if (!u->sn2.decided) {
-		took = sniff_take(&u->sn2, buf, len);
-		if (u->sn2.n < u->sn2.want)
+		if (!sniff_fill(&u->sn2, &buf, &len))
 			return 0;
 		if (plain_decide(u, errstr) < 0)
 			return -1;
-		buf = (const char *)buf + took;
-		len -= took;
 	}
 	return plain_pass(u, buf, len, errstr);
 }
@@ -300,16 +293,11 @@ static int
 inner_write(void *arg, const void *buf, size_t len, char *errstr)
 {
 	struct unpack *u = arg;
-	size_t took;
-
 	if (!u->sn1.decided) {
-		took = sniff_take(&u->sn1, buf, len);
-		if (u->sn1.n < u->sn1.want)
+		if (!sniff_fill(&u->sn1, &buf, &len))
 			return 0;
 		if (inner_decide(u, errstr) < 0)
 			return -1;
-		buf = (const char *)buf + took;
-		len -= took;
 	}
 	return inner_pass(u, buf, len, errstr);
 }
@@ -408,17 +396,12 @@ unpack_new(const struct unpack_cfg *cfg, io_sink_fn sink, void *sink_arg,
 int
 unpack_write(struct unpack *u, const void *buf, size_t len, char *errstr)
 {
-	size_t took;
-
 	u->st.in += len;
 	if (!u->sn0.decided) {
-		took = sniff_take(&u->sn0, buf, len);
-		if (u->sn0.n < u->sn0.want)
+		if (!sniff_fill(&u->sn0, &buf, &len))
 			return 0;
 		if (outer_decide(u, errstr) < 0)
 			return -1;
-		buf = (const char *)buf + took;
-		len -= took;
 	}
 	return outer_pass(u, buf, len, errstr);
 }

@@ -7,32 +7,13 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <sodium.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "pack.h"
 
 #define FUZZ_IDENTITY "AGE-SECRET-KEY-1X58Q7T5SZ9PAA0WQN733LP9F2JHQFX7NEZJXZM75ANPL08ZG0MWSQSA5L2\n"
 #define FUZZ_PASSPHRASE "fuzz"
-
-static int
-discard(void *arg, const void *buf, size_t len, char *errstr)
-{
-	(void)arg;
-	(void)buf;
-	(void)len;
-	(void)errstr;
-	return 0;
-}
-
-/* libsodium must be initialised before sodium_malloc, as cli_init does. */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return sodium_init() < 0;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -55,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.identity_files[cfg.nidentity_files++] = &id;
 	cfg.passphrase = &pass;
 	cfg.max_log_n = 4;	/* keep scrypt cheap */
-	u = unpack_new(&cfg, discard, NULL, e);
+	u = unpack_new(&cfg, io_sink_null, NULL, e);
 	if (u == NULL)
 		return 0;
 	cut = size > 0 ? data[size - 1] % (size + 1) : 0;

@@ -15,7 +15,7 @@ out=$top/build/fuzz
 mkdir -p "$out"
 make -s all >/dev/null
 bin=$top/build/std/bin
-cflags="-g -O1 -std=c11 -D_GNU_SOURCE -DRDBPIPE_VERSION=\"fuzz\" -Icommon $(pkg-config --cflags hiredis liblzma libsodium libcurl)"
+cflags="-g -O1 -std=c11 -D_GNU_SOURCE -DRDBPIPE_VERSION=\"fuzz\" -Icommon -Itests/fuzz $(pkg-config --cflags hiredis liblzma libsodium libcurl)"
 libs="$(pkg-config --libs hiredis liblzma libsodium libcurl) -lpthread"
 
 # The corpus: the testkit's age files, and files rdb-pack and the stock
