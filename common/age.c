@@ -399,8 +399,10 @@ scrypt_stanza(struct age_enc *e, char *buf, const uint8_t *file_key,
 	size_t o;
 
 	key = sodium_malloc(KEY_LEN);
-	if (key == NULL)
-		return (size_t)errstr_set(errstr, "secure memory"), 0;
+	if (key == NULL) {
+		errstr_set(errstr, "secure memory");
+		return 0;
+	}
 	randombytes_buf(salt, sizeof(salt));
 	memcpy(label, SCRYPT_LABEL, sizeof(SCRYPT_LABEL) - 1);
 	memcpy(label + sizeof(SCRYPT_LABEL) - 1, salt, sizeof(salt));
