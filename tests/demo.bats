@@ -1,0 +1,16 @@
+#!/usr/bin/env bats
+# make demo runs green: the README's second command, exactly as a newcomer
+# types it (the build is already done by make check).
+
+load test_helper
+
+teardown() { common_teardown; }
+
+@test "make demo: the data comes back and the stock tools open the backup" {
+	run -0 --separate-stderr env RDBPIPE_BIN="$RDBPIPE_BIN" bash "$RDBPIPE_TOP/tests/demo.sh"
+	assert_line --partial "== Done"
+	refute_output --partial "demo: "
+	# It stops everything it started.
+	run pgrep -f "rp-demo"
+	assert_failure
+}
