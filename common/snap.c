@@ -603,10 +603,6 @@ snap_sync(redisContext *c, const struct snap_opts *o, io_sink_fn sink,
 	check_init(&cs, "SYNC", sink, sink_arg);
 	for (;;) {
 		if (s->pos == s->len) {
-			if (!diskless && left == 0)
-				break;
-			if (diskless && eof.found)
-				break;
 			got = sock_fill(s, errstr);
 			if (got < 0)
 				goto out;
@@ -628,8 +624,9 @@ snap_sync(redisContext *c, const struct snap_opts *o, io_sink_fn sink,
 			goto out;
 		s->pos += take;
 		left -= diskless ? 0 : take;
-		/* Whatever follows the RDB is not ours to read. */
-		if ((!diskless && left == 0) || (diskless && eof.found))
+		/* Whatever follows the RDB is not ours to read.  Mark-like
+		 * bytes inside the RDB are no end: the checker must agree. */
+		if (!diskless ? left == 0 : eof.found && cs.rdb.done)
 			break;
 	}
 	rc = check_end(&cs, r, errstr);

@@ -65,7 +65,9 @@ int snap_sync(redisContext *c, const struct snap_opts *o, io_sink_fn sink,
 /* The end of a diskless transfer: the RDB is followed by the 40 bytes of
  * the mark announced in "$EOF:<mark>".  The detector holds back the last
  * 40 bytes seen, passes everything before them on, and is found when the
- * held bytes are the mark; the mark itself is never passed on. */
+ * held bytes are the mark; the mark itself is never passed on.  Found is
+ * a candidate end (the RDB could hold those bytes): the caller confirms it
+ * with the RDB checker, and more bytes clear it. */
 #define SNAP_MARK_LEN 40
 
 struct snap_eof {
@@ -77,8 +79,7 @@ struct snap_eof {
 
 void snap_eof_init(struct snap_eof *e, const char *mark);
 
-/* Feeds len bytes; returns 0 or the sink's -1.  Check e->found after each
- * read from the server. */
+/* Feeds len bytes; returns 0 or the sink's -1. */
 int snap_eof_feed(struct snap_eof *e, const void *buf, size_t len,
     io_sink_fn sink, void *sink_arg, char *errstr);
 
