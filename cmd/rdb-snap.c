@@ -221,8 +221,7 @@ main(int argc, char *argv[])
 		if (!failed && fstat(fd, &st) == 0)
 			pr.total = (uint64_t)st.st_size;
 		if (!failed)
-			failed = snap_stream(fd, io_sink_fd, &out, &pr, &res,
-			    e) < 0;
+			failed = snap_stream(fd, &out, &pr, &res, e) < 0;
 	}
 	progress_end(&pr);
 	redisFree(c);

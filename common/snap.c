@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +21,9 @@
 #define POLL_FIRST_MS	10
 #define POLL_MAX_MS	50
 #define LOG_TAIL	(64 * 1024)
+/* The dump is checked and sent in windows of this size: the mapping is
+ * all the memory it takes. */
+#define SEND_WINDOW	(2 * 1024 * 1024)
 
 /* The checking stage in front of the output. */
 struct check_sink {
@@ -382,15 +387,74 @@ snap_bgsave(redisContext *c, const struct snap_opts *o,
 	return fd;
 }
 
+/* Streams with the kernel doing the copy: each window is checked through
+ * a read-only mapping, then sendfile(2) moves the same bytes to the output,
+ * so bad bytes are caught before they go out.  Returns 0, -1, or 1 when
+ * the output takes no sendfile and nothing was sent. */
+static int
+stream_sendfile(int fd, uint64_t size, const struct io_fdsink *out,
+    struct check_sink *cs, struct progress *pr, char *errstr)
+{
+	off_t off = 0, end;
+	size_t n;
+	ssize_t w;
+	void *p;
+	int rc;
+
+	while ((uint64_t)off < size) {
+		n = size - (uint64_t)off < SEND_WINDOW ?
+		    (size_t)(size - (uint64_t)off) : SEND_WINDOW;
+		p = mmap(NULL, n, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, off);
+		if (p == MAP_FAILED)
+			return off == 0 ? 1 : errstr_sys(errstr, "read %s",
+			    cs->name);
+		rc = rdb_check_feed(&cs->rdb, p, n);
+		munmap(p, n);
+		if (rc < 0)
+			return errstr_set(errstr, "%s: %s", cs->name,
+			    cs->rdb.errstr);
+		for (end = off + (off_t)n; off < end; ) {
+			w = sendfile(out->fd, fd, &off, (size_t)(end - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0 && cs->bytes == 0 && off == 0 &&
+			    (errno == EINVAL || errno == ENOSYS))
+				return 1;
+			if (w < 0)
+				return errstr_sys(errstr, "write %s", out->name);
+			if (w == 0)
+				return errstr_set(errstr, "read %s: shorter than "
+				    "its size", cs->name);
+			cs->bytes += (uint64_t)w;
+			if (pr != NULL)
+				progress_add(pr, (uint64_t)w);
+		}
+	}
+	return 0;
+}
+
 int
-snap_stream(int fd, io_sink_fn sink, void *sink_arg, struct progress *pr,
+snap_stream(int fd, const struct io_fdsink *out, struct progress *pr,
     struct snap_result *r, char *errstr)
 {
 	struct check_sink cs;
+	struct stat st;
+	int rc = 1;
 
-	check_init(&cs, r->path, sink, sink_arg);
-	if (io_pump(fd, r->path, check_sink, &cs, pr, errstr) < 0)
+	check_init(&cs, r->path, io_sink_fd, (void *)out);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		rc = stream_sendfile(fd, (uint64_t)st.st_size, out, &cs, pr,
+		    errstr);
+	if (rc < 0)
 		return -1;
+	if (rc == 1) {
+		/* The output takes no sendfile: the shared loop, from the
+		 * start. */
+		check_init(&cs, r->path, io_sink_fd, (void *)out);
+		if (lseek(fd, 0, SEEK_SET) < 0 ||
+		    io_pump(fd, r->path, check_sink, &cs, pr, errstr) < 0)
+			return -1;
+	}
 	return check_end(&cs, r, errstr);
 }
 

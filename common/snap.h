@@ -48,9 +48,10 @@ struct snap_result {
 int snap_bgsave(redisContext *c, const struct snap_opts *o,
     struct snap_result *r, char *errstr);
 
-/* Streams the dump open on fd into sink, checking it; returns 0 or -1. */
-int snap_stream(int fd, io_sink_fn sink, void *sink_arg,
-    struct progress *pr, struct snap_result *r, char *errstr);
+/* Streams the dump open on fd to out, checking it, with sendfile(2) where
+ * out takes it and the shared read/write loop where not; returns 0 or -1. */
+int snap_stream(int fd, const struct io_fdsink *out, struct progress *pr,
+    struct snap_result *r, char *errstr);
 
 /* Removes r->path when it is still the file open on fd (a later save may
  * have put another there); returns 0 or -1. */
