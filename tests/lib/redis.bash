@@ -109,3 +109,31 @@ redis.register_function('ping2', function() return 'pong' end)" >/dev/null
 
 # DEBUG DIGEST of the whole dataset: equal digests, equal data.
 redis_digest() { rcli "$1" DEBUG DIGEST; }
+
+# redis_start_from NAME RDB [CONFIG-LINE]...: starts NAME on a copy of RDB
+# as its dump (an empty server's dir given a snapshot), waiting until the
+# load is done.
+redis_start_from() {
+	local name=$1 rdb=$2
+	shift 2
+	mkdir -p "$(redis_dir "$name")"
+	cp "$rdb" "$(redis_dir "$name")/dump.rdb"
+	redis_start "$name" "$@"
+}
+
+# The key and expiry counts of every database, one line each.
+redis_keyspace() { rcli "$1" INFO keyspace | tr -d '\r' | grep '^db' | sed 's/,avg_ttl=.*//'; }
+
+# redis_child NAME: the pid of NAME's fork (a save or a rewrite)
+redis_child() { pgrep -P "$(redis_pid "$1")"; }
+
+# redis_same A B: the two servers hold the same data: every database's
+# key count, DEBUG DIGEST and the function libraries.
+redis_same() {
+	local a=$1 b=$2
+	[ "$(redis_keyspace "$a")" = "$(redis_keyspace "$b")" ] ||
+		fail "keyspaces differ: $(redis_keyspace "$a") / $(redis_keyspace "$b")"
+	[ "$(redis_digest "$a")" = "$(redis_digest "$b")" ] || fail "DEBUG DIGEST differs"
+	[ "$(rcli "$a" FUNCTION DUMP | sha)" = "$(rcli "$b" FUNCTION DUMP | sha)" ] ||
+		fail "functions differ"
+}

@@ -1,0 +1,243 @@
+/*
+ * rdb-snap: a consistent RDB snapshot of a running Redis on stdout, from a
+ * fresh BGSAVE (local mode) or over the replication protocol (--sync).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "io.h"
+#include "opt.h"
+#include "progress.h"
+#include "redis.h"
+#include "secret.h"
+#include "snap.h"
+
+static const char *prog = "rdb-snap";
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: rdb-snap [-h HOST] [-p PORT] [-s SOCKET] [--user USER] [--pass-file FILE]\n"
+	    "                [--dir DIR] [--dbfilename NAME] [--sync] [--timeout SECS]\n"
+	    "                [--remove] [-v | -q] [--progress | --no-progress] > dump.rdb\n");
+}
+
+static void __attribute__((noreturn))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	exit(2);
+}
+
+/* The password: --pass-file, else REDISCLI_AUTH, as redis-cli reads it. */
+static void
+get_password(struct secret *s, const char *file, int quiet)
+{
+	char e[ERRSTR_LEN];
+
+	if (file != NULL) {
+		if (secret_read_file(s, file, 1, e) < 0)
+			errx(1, "%s", e);
+		if (s->exposed && !quiet)
+			warnx("warning: %s is readable by group or others", file);
+		return;
+	}
+	if (secret_from_env(s, "REDISCLI_AUTH", e) < 0)
+		errx(1, "%s", e);
+}
+
+static void
+report(const struct snap_result *r, int sync, double secs)
+{
+	char b[32];
+
+	progress_fmt_bytes(b, sizeof(b), r->bytes);
+	fprintf(stderr, "%s: %s %.3f s, streamed %s (%llu bytes) in %.3f s "
+	    "(RDB version %d, %llu keys, CRC64 checked)\n", prog,
+	    sync ? "transfer started after" : "saved in", r->save_secs, b,
+	    (unsigned long long)r->bytes, secs, r->rdb_version,
+	    (unsigned long long)r->keys);
+	if (r->waited)
+		fprintf(stderr, "%s: waited for a save or AOF rewrite that was "
+		    "already running\n", prog);
+}
+
+enum {
+	OPT_USER = 256, OPT_PASSFILE, OPT_DIR, OPT_DBFILENAME, OPT_SYNC,
+	OPT_TIMEOUT, OPT_REMOVE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_HELP,
+	OPT_VERSION
+};
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "host", required_argument, NULL, 'h' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "pass-file", required_argument, NULL, OPT_PASSFILE },
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "dbfilename", required_argument, NULL, OPT_DBFILENAME },
+		{ "sync", no_argument, NULL, OPT_SYNC },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "remove", no_argument, NULL, OPT_REMOVE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct redis_conn rc;
+	struct snap_opts so;
+	struct snap_result res;
+	struct secret pass;
+	struct progress pr;
+	struct io_fdsink out = { STDOUT_FILENO, "<stdout>" };
+	struct timespec t0, t1;
+	struct stat st;
+	redisContext *c;
+	const char *passfile = NULL;
+	char e[ERRSTR_LEN];
+	int ch, sync = 0, verbose = 0, quiet = 0, progress_mode = -1, fd = -1;
+	int failed;
+	uint64_t secs;
+	long l;
+
+	memset(&rc, 0, sizeof(rc));
+	memset(&so, 0, sizeof(so));
+	memset(&res, 0, sizeof(res));
+	memset(&pass, 0, sizeof(pass));
+	if (cli_init(e) < 0)
+		errx(1, "%s", e);
+
+	while ((ch = getopt_long(argc, argv, "h:p:s:vq", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			rc.host = optarg;
+			break;
+		case 'p':
+			if (opt_long(optarg, 1, 65535, &l, e) < 0)
+				usage_error("-p: %s", e);
+			rc.port = (int)l;
+			break;
+		case 's':
+			rc.sock = optarg;
+			break;
+		case OPT_USER:
+			rc.user = optarg;
+			break;
+		case OPT_PASSFILE:
+			passfile = optarg;
+			break;
+		case OPT_DIR:
+			so.dir = optarg;
+			break;
+		case OPT_DBFILENAME:
+			so.dbfilename = optarg;
+			break;
+		case OPT_SYNC:
+			sync = 1;
+			break;
+		case OPT_TIMEOUT:
+			if (opt_duration(optarg, &secs, e) < 0)
+				usage_error("--timeout: %s", e);
+			if (secs == 0 || secs > 365L * 24 * 3600)
+				usage_error("--timeout: out of range");
+			so.timeout_ms = rc.timeout_ms = (long)secs * 1000;
+			break;
+		case OPT_REMOVE:
+			so.remove = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case OPT_PROGRESS:
+			progress_mode = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			progress_mode = 0;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("%s %s\n", prog, RDBPIPE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (sync && (so.remove || so.dir != NULL || so.dbfilename != NULL))
+		usage_error("--remove, --dir and --dbfilename are for local mode, not --sync");
+	if (rc.sock != NULL && (rc.host != NULL || rc.port != 0))
+		usage_error("-s does not go with -h or -p");
+	if (cli_binary_out(STDOUT_FILENO, e) < 0)
+		errx(1, "%s", e);
+
+	get_password(&pass, passfile, quiet);
+	if (pass.buf != NULL) {
+		rc.pass = pass.buf;
+		rc.pass_len = pass.len;
+	}
+	c = redis_connect(&rc, e);
+	secret_free(&pass);
+	if (c == NULL)
+		errx(1, "%s", e);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	progress_init(&pr, prog, quiet ? 0 : cli_progress_on(progress_mode), 0);
+	if (sync) {
+		failed = snap_sync(c, &so, io_sink_fd, &out, &pr, &res, e) < 0;
+	} else {
+		fd = snap_bgsave(c, &so, &res, e);
+		failed = fd < 0;
+		if (!failed && fstat(fd, &st) == 0)
+			pr.total = (uint64_t)st.st_size;
+		if (!failed)
+			failed = snap_stream(fd, &out, &pr, &res, e) < 0;
+	}
+	progress_end(&pr);
+	redisFree(c);
+	if (failed)
+		errx(1, "%s", e);
+	if (close(STDOUT_FILENO) < 0 && errno != EBADF)
+		err(1, "close <stdout>");
+	/* Only a dump streamed whole, of a server that keeps no dump of its
+	 * own, is removed. */
+	if (so.remove && snap_remove(fd, &res, e) < 0)
+		errx(1, "%s", e);
+	if (fd >= 0)
+		close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (verbose && !quiet)
+		report(&res, sync, (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}

@@ -1,0 +1,215 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "errstr.h"
+#include "redis.h"
+
+const char *
+redis_name(const struct redis_conn *o)
+{
+	static char name[300];
+
+	if (o->sock != NULL)
+		snprintf(name, sizeof(name), "%s", o->sock);
+	else
+		snprintf(name, sizeof(name), "%s:%d",
+		    o->host != NULL ? o->host : REDIS_DEFAULT_HOST,
+		    o->port != 0 ? o->port : REDIS_DEFAULT_PORT);
+	return name;
+}
+
+/* The reason hiredis gives for a failed context; a socket timeout shows
+ * as EAGAIN there, which reads better as what it is. */
+static const char *
+ctx_reason(const redisContext *c)
+{
+	if (c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return "timed out";
+	if (c->err == REDIS_ERR_EOF)
+		return "the server closed the connection";
+	return c->errstr;
+}
+
+/* What a command is called in messages: the name and up to two arguments,
+ * AUTH's never. */
+static void
+cmd_what(char *buf, size_t len, int argc, const char **argv)
+{
+	int i, n;
+
+	n = snprintf(buf, len, "%s", argv[0]);
+	if (strcasecmp(argv[0], "AUTH") == 0)
+		return;
+	for (i = 1; i < argc && i < 3 && n > 0 && (size_t)n < len; i++)
+		n += snprintf(buf + n, len - (size_t)n, " %s", argv[i]);
+}
+
+redisReply *
+redis_cmd(redisContext *c, char *errstr, int argc, const char **argv)
+{
+	redisReply *r;
+	char what[96];
+
+	cmd_what(what, sizeof(what), argc, argv);
+	r = redisCommandArgv(c, argc, argv, NULL);
+	if (r == NULL) {
+		errstr_set(errstr, "%s: %s", what, ctx_reason(c));
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		errstr_set(errstr, "%s: %s", what, r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+static int
+redis_auth(redisContext *c, const struct redis_conn *o, char *errstr)
+{
+	const char *argv[3];
+	size_t lens[3];
+	redisReply *r;
+	int argc = 0;
+
+	argv[argc] = "AUTH";
+	lens[argc++] = 4;
+	if (o->user != NULL) {
+		argv[argc] = o->user;
+		lens[argc++] = strlen(o->user);
+	}
+	argv[argc] = o->pass;
+	lens[argc++] = o->pass_len;
+	r = redisCommandArgv(c, argc, argv, lens);
+	if (r == NULL)
+		return errstr_set(errstr, "AUTH: %s", ctx_reason(c));
+	if (r->type == REDIS_REPLY_ERROR) {
+		errstr_set(errstr, "AUTH: %s", r->str);
+		freeReplyObject(r);
+		return -1;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+redisContext *
+redis_connect(const struct redis_conn *o, char *errstr)
+{
+	struct timeval tv = { o->timeout_ms / 1000, o->timeout_ms % 1000 * 1000 };
+	redisContext *c;
+
+	/* hiredis takes a zero timeout literally; "none" is a long one. */
+	if (o->timeout_ms == 0)
+		tv.tv_sec = 365L * 24 * 3600;
+	if (o->sock != NULL)
+		c = redisConnectUnixWithTimeout(o->sock, tv);
+	else
+		c = redisConnectWithTimeout(o->host != NULL ? o->host :
+		    REDIS_DEFAULT_HOST, o->port != 0 ? o->port :
+		    REDIS_DEFAULT_PORT, tv);
+	if (c == NULL) {
+		errstr_set(errstr, "connect %s: out of memory", redis_name(o));
+		return NULL;
+	}
+	if (c->err) {
+		errstr_set(errstr, "connect %s: %s", redis_name(o), c->errstr);
+		redisFree(c);
+		return NULL;
+	}
+	if (o->timeout_ms > 0 && redisSetTimeout(c, tv) != REDIS_OK) {
+		errstr_set(errstr, "connect %s: %s", redis_name(o), c->errstr);
+		redisFree(c);
+		return NULL;
+	}
+	if (o->pass != NULL && redis_auth(c, o, errstr) < 0) {
+		redisFree(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+redis_info_field(const char *info, const char *field, char *out, size_t len)
+{
+	size_t flen = strlen(field), vlen;
+	const char *p = info, *v;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, field, flen) == 0 && p[flen] == ':') {
+			v = p + flen + 1;
+			vlen = strcspn(v, "\r\n");
+			if (vlen >= len)
+				return -1;
+			memcpy(out, v, vlen);
+			out[vlen] = '\0';
+			return 0;
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return -1;
+}
+
+int
+redis_info_u64(const char *info, const char *field, uint64_t *v)
+{
+	char buf[32], *end;
+
+	if (redis_info_field(info, field, buf, sizeof(buf)) < 0 ||
+	    buf[0] < '0' || buf[0] > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	return 0;
+}
+
+char *
+redis_info(redisContext *c, const char *section, char *errstr)
+{
+	const char *argv[2] = { "INFO", section };
+	redisReply *r;
+	char *text;
+
+	r = redis_cmd(c, errstr, 2, argv);
+	if (r == NULL)
+		return NULL;
+	if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS) {
+		freeReplyObject(r);
+		errstr_set(errstr, "INFO %s: unexpected reply", section);
+		return NULL;
+	}
+	text = strdup(r->str);
+	freeReplyObject(r);
+	if (text == NULL)
+		errstr_sys(errstr, "INFO %s", section);
+	return text;
+}
+
+int
+redis_config_get(redisContext *c, const char *name, char *out, size_t len,
+    char *errstr)
+{
+	const char *argv[3] = { "CONFIG", "GET", name };
+	redisReply *r;
+	int rc = 0;
+
+	r = redis_cmd(c, errstr, 3, argv);
+	if (r == NULL)
+		return -1;
+	/* RESP2 answers with a flat [name, value] array. */
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[1]->type != REDIS_REPLY_STRING)
+		rc = errstr_set(errstr, "CONFIG GET %s: no such parameter", name);
+	else if (r->element[1]->len >= len)
+		rc = errstr_set(errstr, "CONFIG GET %s: value too long", name);
+	else
+		memcpy(out, r->element[1]->str, r->element[1]->len + 1);
+	freeReplyObject(r);
+	return rc;
+}

@@ -1,0 +1,700 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "errstr.h"
+#include "io.h"
+#include "progress.h"
+#include "rdb.h"
+#include "redis.h"
+#include "snap.h"
+
+/* Polling starts at 10 ms, so a tiny database snapshots in a few ms, and
+ * grows to 50 ms, which costs a long save at most a few percent. */
+#define POLL_FIRST_MS	10
+#define POLL_MAX_MS	50
+#define LOG_TAIL	(64 * 1024)
+/* The dump is checked and sent in windows of this size: the mapping is
+ * all the memory it takes. */
+#define SEND_WINDOW	(2 * 1024 * 1024)
+
+/* The checking stage in front of the output. */
+struct check_sink {
+	struct rdb_check rdb;
+	const char	*name;
+	io_sink_fn	 next;
+	void		*next_arg;
+	uint64_t	 bytes;
+};
+
+static int
+check_sink(void *arg, const void *buf, size_t len, char *errstr)
+{
+	struct check_sink *s = arg;
+
+	if (rdb_check_feed(&s->rdb, buf, len) < 0)
+		return errstr_set(errstr, "%s: %s", s->name, s->rdb.errstr);
+	s->bytes += len;
+	return s->next(s->next_arg, buf, len, errstr);
+}
+
+static int
+check_end(struct check_sink *s, struct snap_result *r, char *errstr)
+{
+	r->bytes = s->bytes;
+	r->rdb_version = s->rdb.version;
+	r->keys = s->rdb.keys;
+	if (rdb_check_end(&s->rdb) < 0)
+		return errstr_set(errstr, "%s: %s", s->name, s->rdb.errstr);
+	return 0;
+}
+
+static void
+check_init(struct check_sink *s, const char *name, io_sink_fn next,
+    void *next_arg)
+{
+	rdb_check_init(&s->rdb, 0);
+	s->name = name;
+	s->next = next;
+	s->next_arg = next_arg;
+	s->bytes = 0;
+}
+
+static double
+now_secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Where the run must end, or 0 for never. */
+static double
+deadline_of(const struct snap_opts *o)
+{
+	return o->timeout_ms > 0 ? now_secs() + (double)o->timeout_ms / 1e3 : 0;
+}
+
+/* What INFO persistence says about saves. */
+struct persist {
+	uint64_t	 saves;		/* forks for RDB saves so far */
+	uint64_t	 in_progress;	/* an RDB child is running */
+	uint64_t	 rewriting;	/* an AOF rewrite is running */
+	int		 ok;		/* rdb_last_bgsave_status:ok */
+};
+
+static int
+persist_parse(const char *info, struct persist *p, char *errstr)
+{
+	char status[16];
+
+	if (redis_info_u64(info, "rdb_saves", &p->saves) < 0 ||
+	    redis_info_u64(info, "rdb_bgsave_in_progress", &p->in_progress) < 0 ||
+	    redis_info_u64(info, "aof_rewrite_in_progress", &p->rewriting) < 0 ||
+	    redis_info_field(info, "rdb_last_bgsave_status", status,
+	    sizeof(status)) < 0)
+		return errstr_set(errstr,
+		    "INFO persistence: no rdb_saves, rdb_bgsave_in_progress or "
+		    "rdb_last_bgsave_status (Redis 7.0 or later is needed)");
+	p->ok = strcmp(status, "ok") == 0;
+	return 0;
+}
+
+static int
+persist_get(redisContext *c, struct persist *p, char *errstr)
+{
+	char *info = redis_info(c, "persistence", errstr);
+	int rc;
+
+	if (info == NULL)
+		return -1;
+	rc = persist_parse(info, p, errstr);
+	free(info);
+	return rc;
+}
+
+/* Sleeps for the next poll, growing the interval; -1 past the deadline. */
+static int
+poll_sleep(long *ms, double deadline, const char *what, char *errstr)
+{
+	struct timespec ts = { 0, *ms * 1000000L };
+
+	if (deadline > 0 && now_secs() + (double)*ms / 1e3 > deadline)
+		return errstr_set(errstr, "timed out waiting for %s", what);
+	nanosleep(&ts, NULL);
+	*ms = *ms * 3 / 2 > POLL_MAX_MS ? POLL_MAX_MS : *ms * 3 / 2;
+	return 0;
+}
+
+/* Joins dir and name into out; returns 0 or -1. */
+static int
+join_path(char *out, size_t len, const char *dir, const char *name,
+    char *errstr)
+{
+	if ((size_t)snprintf(out, len, "%s/%s", dir, name) >= len)
+		return errstr_set(errstr, "%s/%s: path too long", dir, name);
+	return 0;
+}
+
+int
+snap_log_reason(const char *log, size_t len, char *out, size_t outlen)
+{
+	static const char start[] = "Background saving started by pid ";
+	const char *p, *end = log + len, *line, *eol, *hit = NULL, *m;
+	char child[32];
+	size_t n;
+
+	/* The last save's start: "PID:M date * Background saving started by
+	 * pid CHILD". */
+	for (p = log; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		m = memmem(p, (size_t)(eol - p), start, sizeof(start) - 1);
+		if (m != NULL)
+			hit = m + sizeof(start) - 1;
+	}
+	if (hit == NULL)
+		return -1;
+	n = strspn(hit, "0123456789");
+	if (n == 0 || n + 3 > sizeof(child))
+		return -1;
+	memcpy(child, hit, n);
+	memcpy(child + n, ":C", 3);
+	/* The child's first warning ("#") after it says why; otherwise the
+	 * parent's last one (a child killed by a signal). */
+	line = NULL;
+	for (p = hit; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		m = memmem(p, (size_t)(eol - p), " # ", 3);
+		if (m == NULL)
+			continue;
+		if ((size_t)(eol - p) > n + 2 && memcmp(p, child, n + 2) == 0) {
+			line = m + 3;
+			break;
+		}
+		if (memmem(p, (size_t)(eol - p), "Background saving error",
+		    23) == NULL)
+			line = m + 3;
+	}
+	if (line == NULL)
+		return -1;
+	eol = memchr(line, '\n', (size_t)(end - line));
+	n = (size_t)((eol != NULL ? eol : end) - line);
+	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' '))
+		n--;
+	if (n == 0)
+		return -1;
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, line, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* Why the save failed, from the server's log when this host can read it. */
+static int
+save_failed(redisContext *c, const char *dir, char *errstr)
+{
+	char logfile[PATH_MAX], path[PATH_MAX], reason[ERRSTR_LEN - 40];
+	char *tail;
+	ssize_t n;
+	off_t size;
+	int fd;
+
+	if (redis_config_get(c, "logfile", logfile, sizeof(logfile), NULL) < 0 ||
+	    logfile[0] == '\0')
+		goto unknown;
+	if (logfile[0] == '/')
+		snprintf(path, sizeof(path), "%s", logfile);
+	else if (join_path(path, sizeof(path), dir, logfile, NULL) < 0)
+		goto unknown;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto unknown;
+	size = lseek(fd, 0, SEEK_END);
+	tail = malloc(LOG_TAIL);
+	n = tail == NULL || size < 0 ? -1 : pread(fd, tail, LOG_TAIL,
+	    size > LOG_TAIL ? size - LOG_TAIL : 0);
+	close(fd);
+	if (n > 0 && snap_log_reason(tail, (size_t)n, reason,
+	    sizeof(reason)) == 0) {
+		free(tail);
+		return errstr_set(errstr, "background save failed: %s", reason);
+	}
+	free(tail);
+unknown:
+	return errstr_set(errstr, "background save failed "
+	    "(rdb_last_bgsave_status:err; the server's log says why)");
+}
+
+/* Finds the dump and whether persistence is off. */
+static int
+locate(redisContext *c, const struct snap_opts *o, struct snap_result *r,
+    char *dir, size_t dirlen, char *errstr)
+{
+	char name[PATH_MAX], save[256], aof[16], e[ERRSTR_LEN];
+
+	if (o->dir != NULL)
+		snprintf(dir, dirlen, "%s", o->dir);
+	else if (redis_config_get(c, "dir", dir, dirlen, e) < 0)
+		return errstr_set(errstr, "%s (pass --dir and --dbfilename "
+		    "where CONFIG is renamed or denied)", e);
+	if (o->dbfilename != NULL)
+		snprintf(name, sizeof(name), "%s", o->dbfilename);
+	else if (redis_config_get(c, "dbfilename", name, sizeof(name), e) < 0)
+		return errstr_set(errstr, "%s (pass --dir and --dbfilename "
+		    "where CONFIG is renamed or denied)", e);
+	if (join_path(r->path, sizeof(r->path), dir, name, errstr) < 0)
+		return -1;
+	r->persistence_off = -1;
+	if (redis_config_get(c, "save", save, sizeof(save), e) == 0 &&
+	    redis_config_get(c, "appendonly", aof, sizeof(aof), e) == 0)
+		r->persistence_off = save[0] == '\0' && strcmp(aof, "no") == 0;
+	if (!o->remove || r->persistence_off == 1)
+		return 0;
+	if (r->persistence_off == 0)
+		return errstr_set(errstr, "--remove: refused: persistence is on "
+		    "(save \"%s\", appendonly %s), the dump is the server's own",
+		    save, aof);
+	return errstr_set(errstr, "--remove: refused: cannot tell whether "
+	    "persistence is off: %s", e);
+}
+
+/* With persistence off the dump is a file the disk may not have room for:
+ * refuse before the save rather than fill the disk. */
+static int
+check_space(redisContext *c, const char *dir, char *errstr)
+{
+	char *info, f[32], u[32];
+	uint64_t used, avail;
+
+	info = redis_info(c, "memory", errstr);
+	if (info == NULL)
+		return -1;
+	if (redis_info_u64(info, "used_memory", &used) < 0) {
+		free(info);
+		return errstr_set(errstr, "INFO memory: no used_memory");
+	}
+	free(info);
+	if (io_free_space(dir, &avail) < 0)
+		return errstr_sys(errstr, "free space in %s", dir);
+	if (avail >= used)
+		return 0;
+	progress_fmt_bytes(f, sizeof(f), avail);
+	progress_fmt_bytes(u, sizeof(u), used);
+	return errstr_set(errstr, "not enough free space in %s for the dump: "
+	    "%s free, used_memory is %s", dir, f, u);
+}
+
+/* Sends INFO persistence and BGSAVE SCHEDULE in one write: the server runs
+ * both in the same pass over the connection's input, with no timer event
+ * between them, so the baseline is the state the request met.  SCHEDULE
+ * makes the save wait for a running AOF rewrite instead of failing.
+ * Returns 1 when our save is started or scheduled, 0 when another save is
+ * running (wait and retry), -1 on failure. */
+static int
+request_save(redisContext *c, struct persist *base, char *errstr)
+{
+	redisReply *r = NULL;
+	void *v;
+	int rc;
+
+	if (redisAppendCommand(c, "INFO persistence") != REDIS_OK ||
+	    redisAppendCommand(c, "BGSAVE SCHEDULE") != REDIS_OK ||
+	    redisGetReply(c, &v) != REDIS_OK)
+		return errstr_set(errstr, "INFO persistence: %s", c->errstr);
+	r = v;
+	if (r->type != REDIS_REPLY_STRING) {
+		rc = errstr_set(errstr, "INFO persistence: %s",
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		freeReplyObject(r);
+		/* The BGSAVE's reply is still due; leave nothing behind. */
+		if (redisGetReply(c, &v) == REDIS_OK)
+			freeReplyObject(v);
+		return rc;
+	}
+	rc = persist_parse(r->str, base, errstr);
+	freeReplyObject(r);
+	if (redisGetReply(c, &v) != REDIS_OK)
+		return errstr_set(errstr, "BGSAVE: %s", c->errstr);
+	r = v;
+	if (rc == 0 && r->type == REDIS_REPLY_ERROR)
+		rc = strstr(r->str, "already in progress") != NULL ? 0 :
+		    errstr_set(errstr, "BGSAVE: %s", r->str);
+	else if (rc == 0)
+		rc = 1;
+	freeReplyObject(r);
+	return rc;
+}
+
+int
+snap_bgsave(redisContext *c, const struct snap_opts *o,
+    struct snap_result *r, char *errstr)
+{
+	char dir[PATH_MAX];
+	struct persist base, now;
+	double deadline = deadline_of(o), t0;
+	long ms;
+	int fd, rc;
+
+	if (locate(c, o, r, dir, sizeof(dir), errstr) < 0)
+		return -1;
+	if (r->persistence_off == 1 && check_space(c, dir, errstr) < 0)
+		return -1;
+	t0 = now_secs();
+	for (;;) {
+		rc = request_save(c, &base, errstr);
+		if (rc < 0)
+			return -1;
+		if (base.in_progress || base.rewriting)
+			r->waited = 1;
+		if (rc == 1)
+			break;
+		/* A save that forked before our request holds older data:
+		 * let it end, then ask for ours. */
+		for (ms = POLL_FIRST_MS;;) {
+			if (poll_sleep(&ms, deadline, "a running save to end",
+			    errstr) < 0 || persist_get(c, &now, errstr) < 0)
+				return -1;
+			if (!now.in_progress)
+				break;
+		}
+	}
+	for (ms = POLL_FIRST_MS;;) {
+		if (poll_sleep(&ms, deadline, "the save", errstr) < 0 ||
+		    persist_get(c, &now, errstr) < 0)
+			return -1;
+		if (now.saves > base.saves && !now.in_progress)
+			break;
+	}
+	if (!now.ok)
+		return save_failed(c, dir, errstr);
+	r->save_secs = now_secs() - t0;
+	fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errstr_sys(errstr, "open %s", r->path);
+	return fd;
+}
+
+/* Streams with the kernel doing the copy: each window is checked through
+ * a read-only mapping, then sendfile(2) moves the same bytes to the output,
+ * so bad bytes are caught before they go out.  Returns 0, -1, or 1 when
+ * the output takes no sendfile and nothing was sent. */
+static int
+stream_sendfile(int fd, uint64_t size, const struct io_fdsink *out,
+    struct check_sink *cs, struct progress *pr, char *errstr)
+{
+	off_t off = 0, end;
+	size_t n;
+	ssize_t w;
+	void *p;
+	int rc;
+
+	while ((uint64_t)off < size) {
+		n = size - (uint64_t)off < SEND_WINDOW ?
+		    (size_t)(size - (uint64_t)off) : SEND_WINDOW;
+		p = mmap(NULL, n, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, off);
+		if (p == MAP_FAILED)
+			return off == 0 ? 1 : errstr_sys(errstr, "read %s",
+			    cs->name);
+		rc = rdb_check_feed(&cs->rdb, p, n);
+		munmap(p, n);
+		if (rc < 0)
+			return errstr_set(errstr, "%s: %s", cs->name,
+			    cs->rdb.errstr);
+		for (end = off + (off_t)n; off < end; ) {
+			w = sendfile(out->fd, fd, &off, (size_t)(end - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0 && cs->bytes == 0 && off == 0 &&
+			    (errno == EINVAL || errno == ENOSYS))
+				return 1;
+			if (w < 0)
+				return errstr_sys(errstr, "write %s", out->name);
+			if (w == 0)
+				return errstr_set(errstr, "read %s: shorter than "
+				    "its size", cs->name);
+			cs->bytes += (uint64_t)w;
+			if (pr != NULL)
+				progress_add(pr, (uint64_t)w);
+		}
+	}
+	return 0;
+}
+
+int
+snap_stream(int fd, const struct io_fdsink *out, struct progress *pr,
+    struct snap_result *r, char *errstr)
+{
+	struct check_sink cs;
+	struct stat st;
+	int rc = 1;
+
+	check_init(&cs, r->path, io_sink_fd, (void *)out);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		rc = stream_sendfile(fd, (uint64_t)st.st_size, out, &cs, pr,
+		    errstr);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		/* The output takes no sendfile: the shared loop, from the
+		 * start. */
+		check_init(&cs, r->path, io_sink_fd, (void *)out);
+		if (lseek(fd, 0, SEEK_SET) < 0 ||
+		    io_pump(fd, r->path, check_sink, &cs, pr, errstr) < 0)
+			return -1;
+	}
+	return check_end(&cs, r, errstr);
+}
+
+int
+snap_remove(int fd, const struct snap_result *r, char *errstr)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) < 0)
+		return errstr_sys(errstr, "stat %s", r->path);
+	if (stat(r->path, &b) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return errstr_sys(errstr, "stat %s", r->path);
+	}
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return 0;
+	if (unlink(r->path) < 0)
+		return errstr_sys(errstr, "remove %s", r->path);
+	return 0;
+}
+
+void
+snap_eof_init(struct snap_eof *e, const char *mark)
+{
+	memcpy(e->mark, mark, SNAP_MARK_LEN);
+	e->held = 0;
+	e->found = 0;
+}
+
+int
+snap_eof_feed(struct snap_eof *e, const void *buf, size_t len,
+    io_sink_fn sink, void *sink_arg, char *errstr)
+{
+	const unsigned char *p = buf;
+	size_t out, from_hold;
+
+	if (len == 0)
+		return 0;
+	if (e->held + len <= SNAP_MARK_LEN) {
+		memcpy(e->hold + e->held, p, len);
+		e->held += len;
+	} else {
+		/* Everything but the last SNAP_MARK_LEN bytes goes on: first
+		 * what was held, then the front of buf. */
+		out = e->held + len - SNAP_MARK_LEN;
+		from_hold = out < e->held ? out : e->held;
+		if (from_hold > 0 &&
+		    sink(sink_arg, e->hold, from_hold, errstr) < 0)
+			return -1;
+		memmove(e->hold, e->hold + from_hold, e->held - from_hold);
+		e->held -= from_hold;
+		if (out > from_hold &&
+		    sink(sink_arg, p, out - from_hold, errstr) < 0)
+			return -1;
+		p += out - from_hold;
+		len -= out - from_hold;
+		memcpy(e->hold + e->held, p, len);
+		e->held += len;
+	}
+	e->found = e->held == SNAP_MARK_LEN &&
+	    memcmp(e->hold, e->mark, SNAP_MARK_LEN) == 0;
+	return 0;
+}
+
+/* A buffered reader on the connection's socket, for the bulk transfer
+ * hiredis cannot stream. */
+struct sockbuf {
+	int		 fd;
+	const char	*name;
+	char		 buf[IO_BUFSZ];
+	size_t		 pos, len;
+};
+
+/* Refills an empty buffer; returns the byte count, 0 at the server's
+ * close, or -1. */
+static ssize_t
+sock_fill(struct sockbuf *s, char *errstr)
+{
+	ssize_t n;
+
+	s->pos = s->len = 0;
+	for (;;) {
+		n = read(s->fd, s->buf, sizeof(s->buf));
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return errstr_set(errstr, "read %s: timed out", s->name);
+		return errstr_sys(errstr, "read %s", s->name);
+	}
+	s->len = (size_t)n;
+	return n;
+}
+
+/* Reads the bulk header line, skipping the newlines the server sends to
+ * keep the link alive while it prepares the RDB. */
+static int
+sync_header(struct sockbuf *s, char *line, size_t len, char *errstr)
+{
+	size_t n = 0;
+	ssize_t got;
+	char ch;
+
+	for (;;) {
+		if (s->pos == s->len) {
+			got = sock_fill(s, errstr);
+			if (got < 0)
+				return -1;
+			if (got == 0)
+				return errstr_set(errstr, "SYNC: the server "
+				    "closed the connection before the RDB");
+		}
+		ch = s->buf[s->pos++];
+		if (ch == '\n') {
+			if (n == 0)
+				continue;
+			break;
+		}
+		if (n + 1 >= len)
+			return errstr_set(errstr, "SYNC: reply line too long");
+		line[n++] = ch;
+	}
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	line[n] = '\0';
+	return 0;
+}
+
+/* Writes hiredis's pending output (the SYNC command) to the socket. */
+static int
+flush_cmd(redisContext *c, char *errstr)
+{
+	int done = 0;
+
+	while (!done)
+		if (redisBufferWrite(c, &done) != REDIS_OK)
+			return errstr_set(errstr, "SYNC: %s", c->errstr);
+	return 0;
+}
+
+int
+snap_sync(redisContext *c, const struct snap_opts *o, io_sink_fn sink,
+    void *sink_arg, struct progress *pr, struct snap_result *r,
+    char *errstr)
+{
+	static const char *capa[] = { "REPLCONF", "capa", "eof" };
+	static const char *rdbonly[] = { "REPLCONF", "rdb-only", "1" };
+	struct check_sink cs;
+	struct snap_eof eof;
+	struct sockbuf *s;
+	redisReply *rep;
+	char line[128], *end;
+	uint64_t left = 0;
+	double t0 = now_secs();
+	ssize_t got;
+	size_t take;
+	int rc = -1, diskless;
+
+	(void)o;
+	if ((rep = redis_cmd(c, errstr, 3, capa)) == NULL)
+		return -1;
+	freeReplyObject(rep);
+	/* Only the RDB, no replication stream after it (Redis 7.0); older
+	 * servers refuse and send the RDB all the same. */
+	if ((rep = redis_cmd(c, NULL, 3, rdbonly)) != NULL)
+		freeReplyObject(rep);
+	if (redisAppendCommand(c, "SYNC") != REDIS_OK ||
+	    flush_cmd(c, errstr) < 0)
+		return -1;
+	s = malloc(sizeof(*s));
+	if (s == NULL)
+		return errstr_sys(errstr, "SYNC");
+	s->fd = c->fd;
+	s->name = "SYNC";
+	s->pos = s->len = 0;
+	/* Bytes hiredis read past its last reply are ours. */
+	if (c->reader->len > c->reader->pos) {
+		s->len = c->reader->len - c->reader->pos;
+		if (s->len > sizeof(s->buf))
+			s->len = sizeof(s->buf);
+		memcpy(s->buf, c->reader->buf + c->reader->pos, s->len);
+	}
+	if (sync_header(s, line, sizeof(line), errstr) < 0)
+		goto out;
+	if (line[0] == '-') {
+		errstr_set(errstr, "SYNC: %s", line + 1);
+		goto out;
+	}
+	diskless = strncmp(line, "$EOF:", 5) == 0;
+	if (diskless) {
+		if (strlen(line + 5) != SNAP_MARK_LEN) {
+			errstr_set(errstr, "SYNC: bad EOF mark");
+			goto out;
+		}
+		snap_eof_init(&eof, line + 5);
+	} else {
+		errno = 0;
+		left = line[0] == '$' ? strtoull(line + 1, &end, 10) : 0;
+		if (line[0] != '$' || line[1] < '0' || line[1] > '9' ||
+		    *end != '\0' || errno != 0) {
+			errstr_set(errstr, "SYNC: unexpected reply: %.40s", line);
+			goto out;
+		}
+		if (pr != NULL)
+			pr->total = left;
+	}
+	r->save_secs = now_secs() - t0;
+	check_init(&cs, "SYNC", sink, sink_arg);
+	for (;;) {
+		if (s->pos == s->len) {
+			got = sock_fill(s, errstr);
+			if (got < 0)
+				goto out;
+			if (got == 0) {
+				errstr_set(errstr, "SYNC: the server closed the "
+				    "connection after %llu bytes",
+				    (unsigned long long)cs.bytes);
+				goto out;
+			}
+		}
+		take = s->len - s->pos;
+		if (!diskless && take > left)
+			take = (size_t)left;
+		if (pr != NULL)
+			progress_add(pr, take);
+		if (diskless ? snap_eof_feed(&eof, s->buf + s->pos, take,
+		    check_sink, &cs, errstr) < 0 :
+		    check_sink(&cs, s->buf + s->pos, take, errstr) < 0)
+			goto out;
+		s->pos += take;
+		left -= diskless ? 0 : take;
+		/* Whatever follows the RDB is not ours to read.  Mark-like
+		 * bytes inside the RDB are no end: the checker must agree. */
+		if (!diskless ? left == 0 : eof.found && cs.rdb.done)
+			break;
+	}
+	rc = check_end(&cs, r, errstr);
+out:
+	free(s);
+	return rc;
+}

@@ -1,0 +1,93 @@
+/*
+ * A consistent RDB snapshot of a running server, two ways:
+ *
+ *   local:  find the dump, BGSAVE, wait until a save that forked after the
+ *           request has finished well, open the file (the open descriptor
+ *           pins it), stream it;
+ *   --sync: ask for the RDB over the replication protocol (both the
+ *           "$<len>" and the diskless "$EOF:<mark>" forms).
+ *
+ * Either stream passes through the RDB checker (framing and CRC64) on its
+ * way to the sink.
+ */
+#ifndef RDBPIPE_SNAP_H
+#define RDBPIPE_SNAP_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hiredis/hiredis.h>
+
+#include "errstr.h"
+#include "io.h"
+#include "rdb.h"
+
+struct progress;
+
+struct snap_opts {
+	const char	*dir;		/* --dir; NULL: CONFIG GET dir */
+	const char	*dbfilename;	/* --dbfilename; NULL: CONFIG GET */
+	long		 timeout_ms;	/* the whole run; 0: no limit */
+	int		 remove;	/* --remove was asked for */
+};
+
+struct snap_result {
+	char		 path[PATH_MAX];	/* the dump (local mode) */
+	int		 persistence_off;	/* 1 off, 0 on, -1 unknown */
+	int		 waited;	/* another save or a rewrite ran first */
+	double		 save_secs;	/* from the request to the finished save */
+	uint64_t	 bytes;		/* streamed */
+	int		 rdb_version;
+	uint64_t	 keys;
+};
+
+/* Local mode up to the finished save: locates the dump, refuses --remove
+ * unless persistence is off, checks free space when it is off, saves and
+ * waits; returns a descriptor open on the new dump, or -1. */
+int snap_bgsave(redisContext *c, const struct snap_opts *o,
+    struct snap_result *r, char *errstr);
+
+/* Streams the dump open on fd to out, checking it, with sendfile(2) where
+ * out takes it and the shared read/write loop where not; returns 0 or -1. */
+int snap_stream(int fd, const struct io_fdsink *out, struct progress *pr,
+    struct snap_result *r, char *errstr);
+
+/* Removes r->path when it is still the file open on fd (a later save may
+ * have put another there); returns 0 or -1. */
+int snap_remove(int fd, const struct snap_result *r, char *errstr);
+
+/* --sync: the RDB over the replication protocol into sink, checked;
+ * returns 0 or -1. */
+int snap_sync(redisContext *c, const struct snap_opts *o, io_sink_fn sink,
+    void *sink_arg, struct progress *pr, struct snap_result *r,
+    char *errstr);
+
+/* The end of a diskless transfer: the RDB is followed by the 40 bytes of
+ * the mark announced in "$EOF:<mark>".  The detector holds back the last
+ * 40 bytes seen, passes everything before them on, and is found when the
+ * held bytes are the mark; the mark itself is never passed on.  Found is
+ * a candidate end (the RDB could hold those bytes): the caller confirms it
+ * with the RDB checker, and more bytes clear it. */
+#define SNAP_MARK_LEN 40
+
+struct snap_eof {
+	unsigned char	 mark[SNAP_MARK_LEN];
+	unsigned char	 hold[SNAP_MARK_LEN];
+	size_t		 held;
+	int		 found;
+};
+
+void snap_eof_init(struct snap_eof *e, const char *mark);
+
+/* Feeds len bytes; returns 0 or the sink's -1. */
+int snap_eof_feed(struct snap_eof *e, const void *buf, size_t len,
+    io_sink_fn sink, void *sink_arg, char *errstr);
+
+/* Picks the reason for a failed background save out of the tail of a
+ * Redis log: the warnings of the last save's child (or, failing those,
+ * of the parent after its start); returns 0 with the reason in out, or -1
+ * when the log says nothing useful. */
+int snap_log_reason(const char *log, size_t len, char *out, size_t outlen);
+
+#endif
