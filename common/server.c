@@ -186,14 +186,15 @@ server_info_field(const char *info, const char *name, char *val, size_t len)
 }
 
 uint64_t
-server_info_keys(const char *info)
+server_info_sum(const char *info, const char *field)
 {
+	size_t n = strlen(field);
 	const char *p;
 	uint64_t sum = 0;
 
-	for (p = info; (p = strstr(p, "keys=")) != NULL; p += 5)
-		if (p != info && p[-1] == ':')
-			sum += strtoull(p + 5, NULL, 10);
+	for (p = info; (p = strstr(p, field)) != NULL; p += n)
+		if (p != info && (p[-1] == ':' || p[-1] == ',') && p[n] == '=')
+			sum += strtoull(p + n + 1, NULL, 10);
 	return sum;
 }
 
@@ -255,6 +256,7 @@ status_str(int st, char *buf, size_t len)
 static pid_t
 spawn(const char **argv, int detached, char *errstr)
 {
+	sigset_t set;
 	pid_t pid;
 	int fd;
 
@@ -263,6 +265,9 @@ spawn(const char **argv, int detached, char *errstr)
 	if (pid > 0)
 		return pid;
 	signal(SIGPIPE, SIG_DFL);
+	/* rdb-install blocks INT/TERM/HUP while it works; not its children. */
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
 	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(fd, 0);
 		if (detached) {

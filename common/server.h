@@ -52,8 +52,8 @@ int server_info(struct server *s, const char *section, char **out,
 int server_info_field(const char *info, const char *name, char *val,
     size_t len);
 
-/* Sums keys= over the db lines of INFO keyspace. */
-uint64_t server_info_keys(const char *info);
+/* Sums FIELD= ("keys", "expires") over the db lines of INFO keyspace. */
+uint64_t server_info_sum(const char *info, const char *field);
 
 /* The newest RDB format a Redis version loads (7.0 -> 10, 7.2 -> 11,
  * 7.4 -> 12, 5.0 and 6.x -> 9, ...). */
