@@ -1,6 +1,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1177,8 +1179,15 @@ install_plan(struct install *in, const char *input)
 		printf("%s: %s -> %s.old\n", i == 0 ? "link" : "rename", p, p);
 	}
 	printf("install: %s -> %s", in->staged, dump);
-	if (in->do_chown)
-		printf(", owner %ld:%ld", (long)in->uid, (long)in->gid);
+	if (in->do_chown) {
+		struct passwd *pw = getpwuid(in->uid);
+		struct group *gr = getgrgid(in->gid);
+
+		if (pw != NULL && gr != NULL)
+			printf(", owner %s:%s", pw->pw_name, gr->gr_name);
+		else
+			printf(", owner %ld:%ld", (long)in->uid, (long)in->gid);
+	}
 	printf("\n");
 	for (i = 0; i < (in->aof ? 2 : 1); i++) {
 		if (in->srv.service)
