@@ -32,3 +32,15 @@ key_count() {
 redis_keys_in() {
 	redis-check-rdb "$1" | sed -n 's/^\[info\] \([0-9]*\) keys read$/\1/p'
 }
+
+# Starts NAME again from its config (as a reboot would) and waits for it.
+redis_restart() {
+	local name=$1 i
+	redis_stop "$name"
+	redis-server "$(redis_dir "$name")/redis.conf" || fail "redis-server $name did not start"
+	for i in $(seq 1 400); do
+		[ "$(rcli "$name" INFO persistence 2>/dev/null | tr -d '\r' | sed -n 's/^loading://p')" = 0 ] && return 0
+		sleep 0.025
+	done
+	fail "redis-server $name did not come back"
+}
