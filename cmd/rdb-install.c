@@ -143,6 +143,20 @@ rolled_back_note(int was_up)
 	    "place again%s\n", prog, was_up ? " and the server is up" : "");
 }
 
+/* A failed procedure: the step and why, then where things stand. */
+static void __attribute__((noreturn))
+failed(const char *e, int rolled)
+{
+	warnx("%s: %s", in.failed_step, e);
+	if (rolled)
+		rolled_back_note(in.was_up);
+	else
+		warnx("the journal %s/%s is kept: fix the cause, then run "
+		    "rdb-install again to finish or with --rollback to undo",
+		    in.dir, JOURNAL_NAME);
+	exit(1);
+}
+
 enum {
 	OPT_OWNER = 256, OPT_NO_CHOWN, OPT_SERVICE, OPT_START, OPT_STOP,
 	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_PROGRESS, OPT_NO_PROGRESS,
@@ -303,10 +317,7 @@ main(int argc, char *argv[])
 			warnx("%s: finishing the interrupted restore first; "
 			    "%s is not read", in.dir, input);
 		if (install_run(&in, 1, &rolled, e) < 0) {
-			warnx("%s: %s", in.failed_step, e);
-			if (rolled)
-				rolled_back_note(in.was_up);
-			return 1;
+			failed(e, rolled);
 		}
 		if (!quiet)
 			warnx("%s/%s: the interrupted restore is finished: "
@@ -349,10 +360,7 @@ main(int argc, char *argv[])
 	say("staged %s: RDB version %d, %llu keys, framing and CRC64 good",
 	    name, in.rdb_version, (unsigned long long)in.keys);
 	if (install_run(&in, 0, &rolled, e) < 0) {
-		warnx("%s: %s", in.failed_step, e);
-		if (rolled)
-			rolled_back_note(in.was_up);
-		return 1;
+		failed(e, rolled);
 	}
 	if (!quiet)
 		warnx("%s/%s: restored %llu keys (RDB version %d)%s", in.dir,

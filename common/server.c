@@ -121,20 +121,26 @@ server_command(struct server *s, char *out, size_t outlen, char *errstr,
 {
 	redisContext *c;
 	redisReply *r;
-	int down, rc = 0;
+	char what[64] = "";
+	size_t n;
+	int down, rc = 0, i;
 
+	/* The command for messages: AUTH never comes through here. */
+	for (i = 0; i < argc; i++) {
+		n = strlen(what);
+		snprintf(what + n, sizeof(what) - n, "%s%s", i ? " " : "",
+		    argv[i]);
+	}
 	if ((c = connect_auth(s, &down, errstr)) == NULL)
 		return -1;
 	r = redisCommandArgv(c, argc, argv, NULL);
 	if (r == NULL) {
-		errstr_set(errstr, "%s on %s: %s", argv[0], where(s),
-		    c->errstr);
+		errstr_set(errstr, "%s on %s: %s", what, where(s), c->errstr);
 		redisFree(c);
 		return -1;
 	}
 	if (r->type == REDIS_REPLY_ERROR)
-		rc = errstr_set(errstr, "%s on %s: %s", argv[0], where(s),
-		    r->str);
+		rc = errstr_set(errstr, "%s on %s: %s", what, where(s), r->str);
 	else if (out != NULL && outlen > 0) {
 		out[0] = '\0';
 		if (r->type == REDIS_REPLY_STATUS ||
