@@ -1109,9 +1109,12 @@ install_run(struct install *in, int resume, int *rolled_back, char *errstr)
 	if (resume) {
 		if (read_plan(in, errstr) < 0)
 			return -1;
-	} else if (write_plan(in, errstr) < 0) {
-		unlink(in->staged);
-		return -1;
+	} else {
+		if (write_plan(in, errstr) < 0) {
+			unlink(in->staged);
+			return -1;
+		}
+		crash_hook(step_names[S_NONE]);
 	}
 	n = steps_of(in, steps);
 	last = last_step(in);
