@@ -1,0 +1,370 @@
+/*
+ * rdb-install: the AOF-aware offline restore of an RDB snapshot into a
+ * local redis-server, validated first, rolled back on failure, and
+ * crash-safe through a journal in the data dir.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "install.h"
+#include "opt.h"
+#include "progress.h"
+#include "secret.h"
+
+#define DEFAULT_CONF	"/etc/redis/redis.conf"
+#define DEFAULT_TIMEOUT	300
+
+static const char *prog = "rdb-install";
+static struct install in;
+static int verbose;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: rdb-install [-c REDIS_CONF] [--owner USER:GROUP | --no-chown]\n"
+	    "                   [--service NAME | --start-cmd CMD --stop-cmd CMD]\n"
+	    "                   [--timeout DUR] [--dry-run] [--rollback] [-v | -q]\n"
+	    "                   [--progress | --no-progress] [FILE]\n");
+}
+
+static void __attribute__((noreturn))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	exit(2);
+}
+
+/* -v: each step and each rename, on stderr. */
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+}
+
+/* A signal during staging removes the half-written file, then ends us
+ * the way the signal would have. */
+static void
+on_signal(int sig)
+{
+	install_unlink_staged(&in);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+catch_signals(int on)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (on) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		signal(SIGHUP, on_signal);
+	} else {
+		/* From the journal on, the procedure finishes or rolls back
+		 * rather than stopping halfway; kill -9 is what the journal
+		 * is for. */
+		sigprocmask(SIG_BLOCK, &set, NULL);
+	}
+}
+
+static void
+parse_owner(const char *s)
+{
+	char user[256], *colon;
+	struct passwd *pw;
+	struct group *gr;
+
+	snprintf(user, sizeof(user), "%s", s);
+	if ((colon = strchr(user, ':')) != NULL)
+		*colon++ = '\0';
+	if ((pw = getpwnam(user)) == NULL)
+		usage_error("--owner: no user %s", user);
+	in.uid = pw->pw_uid;
+	in.gid = pw->pw_gid;
+	if (colon != NULL && *colon) {
+		if ((gr = getgrnam(colon)) == NULL)
+			usage_error("--owner: no group %s", colon);
+		in.gid = gr->gr_gid;
+	}
+	in.do_chown = 1;
+}
+
+/* The default owner: redis:redis when we are root and that user exists. */
+static void
+default_owner(void)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	if (geteuid() != 0 || (pw = getpwnam("redis")) == NULL)
+		return;
+	in.uid = pw->pw_uid;
+	in.gid = (gr = getgrnam("redis")) != NULL ? gr->gr_gid : pw->pw_gid;
+	in.do_chown = 1;
+}
+
+static void
+rolled_back_note(int was_up)
+{
+	fprintf(stderr, "%s: rolled back: the old data and config are in "
+	    "place again%s\n", prog, was_up ? " and the server is up" : "");
+}
+
+/* A failed procedure: the step and why, then where things stand. */
+static void __attribute__((noreturn))
+failed(const char *e, int rolled)
+{
+	warnx("%s: %s", in.failed_step, e);
+	if (rolled)
+		rolled_back_note(in.was_up);
+	else
+		warnx("the journal %s/%s is kept: fix the cause, then run "
+		    "rdb-install again to finish or with --rollback to undo",
+		    in.dir, JOURNAL_NAME);
+	exit(1);
+}
+
+enum {
+	OPT_OWNER = 256, OPT_NO_CHOWN, OPT_SERVICE, OPT_START, OPT_STOP,
+	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_PROGRESS, OPT_NO_PROGRESS,
+	OPT_HELP, OPT_VERSION
+};
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "no-chown", no_argument, NULL, OPT_NO_CHOWN },
+		{ "service", required_argument, NULL, OPT_SERVICE },
+		{ "start-cmd", required_argument, NULL, OPT_START },
+		{ "stop-cmd", required_argument, NULL, OPT_STOP },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "rollback", no_argument, NULL, OPT_ROLLBACK },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *conf = DEFAULT_CONF, *owner = NULL, *service = NULL;
+	const char *start_cmd = NULL, *stop_cmd = NULL, *input = NULL;
+	const char *name = "<stdin>";
+	struct secret pass;
+	struct progress pr;
+	struct stat st;
+	char e[ERRSTR_LEN];
+	int c, dry_run = 0, rollback = 0, quiet = 0, no_chown = 0;
+	int progress_mode = -1, fd = STDIN_FILENO, pending, rolled, r;
+	uint64_t timeout = DEFAULT_TIMEOUT, insize = 0;
+
+	memset(&pass, 0, sizeof(pass));
+	if (cli_init(e) < 0)
+		errx(1, "%s", e);
+	while ((c = getopt_long(argc, argv, "c:vq", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case OPT_OWNER:
+			owner = optarg;
+			break;
+		case OPT_NO_CHOWN:
+			no_chown = 1;
+			break;
+		case OPT_SERVICE:
+			service = optarg;
+			break;
+		case OPT_START:
+			start_cmd = optarg;
+			break;
+		case OPT_STOP:
+			stop_cmd = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (opt_duration(optarg, &timeout, e) < 0 ||
+			    timeout == 0)
+				usage_error("--timeout: %s", timeout == 0 ?
+				    "must be more than 0" : e);
+			break;
+		case OPT_DRY_RUN:
+			dry_run = 1;
+			break;
+		case OPT_ROLLBACK:
+			rollback = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case OPT_PROGRESS:
+			progress_mode = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			progress_mode = 0;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("%s %s\n", prog, RDBPIPE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		usage_error("too many arguments");
+	if (argc == 1 && strcmp(argv[0], "-") != 0)
+		input = name = argv[0];
+	if (service != NULL && (start_cmd != NULL || stop_cmd != NULL))
+		usage_error("--service excludes --start-cmd and --stop-cmd");
+	if (owner != NULL && no_chown)
+		usage_error("--owner and --no-chown exclude each other");
+	if (rollback && input != NULL)
+		usage_error("--rollback takes no FILE");
+	if (verbose && quiet)
+		usage_error("-v and -q exclude each other");
+
+	if (install_load_conf(&in, conf, e) < 0)
+		errx(1, "%s", e);
+	/* REDISCLI_AUTH, as redis-cli, wins over the config's password. */
+	if ((r = secret_from_env(&pass, "REDISCLI_AUTH", e)) < 0)
+		errx(1, "%s", e);
+	if (r == 0) {
+		free((char *)in.srv.pass);
+		in.srv.pass = pass.buf;
+	}
+	in.srv.service = service;
+	in.srv.start_cmd = start_cmd;
+	in.srv.stop_cmd = stop_cmd;
+	in.srv.timeout = (double)timeout;
+	in.say = say;
+	if (owner != NULL)
+		parse_owner(owner);
+	else if (!no_chown)
+		default_owner();
+
+	if ((pending = install_open(&in, e)) < 0)
+		errx(1, "%s", e);
+	if (pending && dry_run) {
+		printf("an interrupted restore is pending in %s: rdb-install "
+		    "would finish it (or undo it with --rollback)\n", in.dir);
+		return 0;
+	}
+	if (pending || rollback) {
+		catch_signals(0);
+		if (rollback) {
+			if (!pending) {
+				if (install_clean_stale(&in, e) < 0)
+					errx(1, "%s", e);
+				if (!quiet)
+					warnx("%s: no interrupted restore to "
+					    "roll back", in.dir);
+				return 0;
+			}
+			if (install_rollback(&in, e) < 0)
+				errx(1, "%s (the journal %s/%s is kept: run "
+				    "rdb-install --rollback again)", e, in.dir,
+				    JOURNAL_NAME);
+			if (!quiet)
+				rolled_back_note(in.was_up);
+			return 0;
+		}
+		if (input != NULL && !quiet)
+			warnx("%s: finishing the interrupted restore first; "
+			    "%s is not read", in.dir, input);
+		if (install_run(&in, 1, &rolled, e) < 0) {
+			failed(e, rolled);
+		}
+		if (!quiet)
+			warnx("%s/%s: the interrupted restore is finished: "
+			    "%llu keys", in.dir, in.dbfilename,
+			    (unsigned long long)in.keys);
+		return 0;
+	}
+
+	if (install_clean_stale(&in, e) < 0 || install_probe(&in, e) < 0)
+		errx(1, "%s", e);
+	if (input != NULL &&
+	    (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0)
+		err(1, "%s", input);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		insize = (uint64_t)st.st_size;
+	if (dry_run) {
+		/* A terminal on stdin has no snapshot to check. */
+		if ((input != NULL || !isatty(fd)) &&
+		    install_check_only(&in, fd, name, e) < 0)
+			errx(1, "%s", e);
+		install_plan(&in, name);
+		if (fclose(stdout) != 0)
+			err(1, "write <stdout>");
+		return 0;
+	}
+	if (input == NULL && isatty(fd))
+		usage_error("no snapshot: give FILE or pipe one in");
+
+	catch_signals(1);
+	progress_init(&pr, prog, quiet ? 0 : cli_progress_on(progress_mode),
+	    insize);
+	r = install_stage(&in, fd, name, insize, &pr, e);
+	progress_end(&pr);
+	if (r < 0)
+		errx(1, "%s", e);
+	catch_signals(0);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	say("staged %s: RDB version %d, %llu keys, framing and CRC64 good",
+	    name, in.rdb_version, (unsigned long long)in.keys);
+	if (install_run(&in, 0, &rolled, e) < 0) {
+		failed(e, rolled);
+	}
+	if (!quiet)
+		warnx("%s/%s: restored %llu keys (RDB version %d)%s", in.dir,
+		    in.dbfilename, (unsigned long long)in.keys,
+		    in.rdb_version, in.aof ? ", AOF rewritten" : "");
+	return 0;
+}

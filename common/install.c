@@ -1,0 +1,1212 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "install.h"
+#include "io.h"
+#include "progress.h"
+#include "rdb.h"
+
+#define STAGED_NAME	".rdb-install.staged"
+#define CONFCOPY_NAME	".rdb-install.conf"
+
+/*
+ * The steps, in the order they are taken.  Each is written to the journal
+ * ("step NAME") before it is taken, and each can be taken again after a
+ * crash: a step checks what is already done.
+ */
+enum step {
+	S_NONE, S_STOP, S_AOF_OFF, S_MOVE, S_INSTALL, S_START, S_REWRITE,
+	S_STOP2, S_AOF_ON, S_RESTART, S_VERIFY
+};
+static const char *step_names[] = {
+	"staged", "stop", "aof-off", "move", "install", "start", "rewrite",
+	"stop-rewritten", "aof-on", "restart", "verify"
+};
+
+static void
+say(struct install *in, const char *fmt, const char *a, const char *b)
+{
+	if (in->say != NULL)
+		in->say(fmt, a, b);
+}
+
+/* dir and the names were checked to fit when the config was read. */
+static void
+path_in(const struct install *in, const char *name, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s/%s", in->dir, name);
+
+	if (n < 0 || (size_t)n >= len)
+		out[0] = '\0';
+}
+
+static int
+exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* A name for the journal must fit on one of its lines. */
+static int
+check_name(const char *what, const char *v, size_t max, char *errstr)
+{
+	if (strlen(v) >= max || strpbrk(v, "\t\n") != NULL ||
+	    (max == NAME_MAX + 1 && (strchr(v, '/') != NULL || *v == '\0')))
+		return errstr_set(errstr, "%s: unusable value '%s'", what, v);
+	return 0;
+}
+
+int
+install_load_conf(struct install *in, const char *path, char *errstr)
+{
+	const struct conf_line *l;
+	struct conf c;
+	char e[ERRSTR_LEN], buf[PATH_MAX];
+	const char *v, *bind;
+	static char sock[PATH_MAX], host[64], pidfile[PATH_MAX];
+	int i, rc = -1;
+
+	if (conf_load(&c, path, e) < 0)
+		return errstr_set(errstr, "config %s", e);
+	if (realpath(path, in->conf) == NULL) {
+		errstr_sys(errstr, "config %s", path);
+		goto out;
+	}
+	/* Redis resolves a relative dir against its working directory; the
+	 * server is assumed to be started from the same one as we are. */
+	v = conf_get(&c, "dir", ".");
+	if (realpath(v, in->dir) == NULL) {
+		errstr_sys(errstr, "dir %s", v);
+		goto out;
+	}
+	if (check_name("dir", in->dir, PATH_MAX - 64, errstr) < 0)
+		goto out;
+	snprintf(in->dbfilename, sizeof(in->dbfilename), "%s",
+	    conf_get(&c, "dbfilename", "dump.rdb"));
+	snprintf(in->aofdir, sizeof(in->aofdir), "%s",
+	    conf_get(&c, "appenddirname", "appendonlydir"));
+	snprintf(in->aoffile, sizeof(in->aoffile), "%s",
+	    conf_get(&c, "appendfilename", "appendonly.aof"));
+	if (check_name("dbfilename", conf_get(&c, "dbfilename", "dump.rdb"),
+	    NAME_MAX - 40, errstr) < 0 ||
+	    check_name("appenddirname", in->aofdir, NAME_MAX - 40, errstr) <
+	    0 || check_name("appendfilename", in->aoffile, NAME_MAX - 40,
+	    errstr) < 0)
+		goto out;
+	in->aof = strcasecmp(conf_get(&c, "appendonly", "no"), "yes") == 0;
+
+	/* How to reach it: the socket first, else the first bind address
+	 * (a wildcard means loopback) and the port. */
+	memset(&in->srv, 0, sizeof(in->srv));
+	in->srv.conf = in->conf;
+	if ((v = conf_get(&c, "unixsocket", NULL)) != NULL && *v) {
+		if (*v == '/')
+			snprintf(sock, sizeof(sock), "%s", v);
+		else
+			snprintf(sock, sizeof(sock), "%s/%s", in->dir, v);
+		in->srv.sock = sock;
+	}
+	in->srv.port = atoi(conf_get(&c, "port", "6379"));
+	bind = "127.0.0.1";
+	if ((l = conf_last(&c, "bind")) != NULL && l->argc > 1) {
+		bind = l->argv[1] + (l->argv[1][0] == '-');
+		if (strcmp(bind, "*") == 0 || strcmp(bind, "0.0.0.0") == 0)
+			bind = "127.0.0.1";
+		else if (strcmp(bind, "::*") == 0 || strcmp(bind, "::") == 0)
+			bind = "::1";
+	}
+	snprintf(host, sizeof(host), "%s", bind);
+	in->srv.host = host;
+	if (in->srv.sock == NULL && in->srv.port == 0) {
+		errstr_set(errstr, "config %s: neither unixsocket nor a port "
+		    "to reach the server", in->conf);
+		goto out;
+	}
+	if ((v = conf_get(&c, "pidfile", NULL)) != NULL && *v)
+		snprintf(pidfile, sizeof(pidfile), "%s", v);
+	else if (strcasecmp(conf_get(&c, "daemonize", "no"), "yes") == 0)
+		snprintf(pidfile, sizeof(pidfile), "/var/run/redis.pid");
+	else
+		pidfile[0] = '\0';
+	in->srv.pidfile = pidfile[0] ? pidfile : NULL;
+
+	/* The password: requirepass, or the default user's ">password". */
+	free((char *)in->srv.pass);
+	in->srv.pass = NULL;
+	if ((v = conf_get(&c, "requirepass", NULL)) != NULL && *v)
+		in->srv.pass = strdup(v);
+	for (l = NULL, i = (int)c.n - 1; in->srv.pass == NULL && i >= 0; i--) {
+		int k;
+
+		l = &c.v[i];
+		if (strcasecmp(l->argv[0], "user") != 0 || l->argc < 2 ||
+		    strcmp(l->argv[1], "default") != 0)
+			continue;
+		for (k = l->argc - 1; k >= 2; k--)
+			if (l->argv[k][0] == '>') {
+				in->srv.pass = strdup(l->argv[k] + 1);
+				break;
+			}
+	}
+	path_in(in, STAGED_NAME, buf, sizeof(buf));
+	snprintf(in->staged, sizeof(in->staged), "%s", buf);
+	rc = 0;
+out:
+	conf_free(&c);
+	return rc;
+}
+
+int
+install_open(struct install *in, char *errstr)
+{
+	if (journal_open(&in->j, in->dir, errstr) < 0)
+		return -1;
+	return in->j.text != NULL;
+}
+
+int
+install_probe(struct install *in, char *errstr)
+{
+	char *info, e[ERRSTR_LEN];
+	int r;
+
+	r = server_reachable(&in->srv, e);
+	in->was_up = r > 0;
+	if (r > 0 && server_info(&in->srv, "server", &info, e) == 0) {
+		if (server_info_field(info, "redis_version", in->redis_version,
+		    sizeof(in->redis_version)) < 0)
+			in->redis_version[0] = '\0';
+		free(info);
+	}
+	if (r < 0)
+		return errstr_set(errstr, "%s", e);
+	if (in->redis_version[0] == '\0' && server_binary_version(
+	    in->redis_version, sizeof(in->redis_version), errstr) < 0)
+		return -1;
+	return 0;
+}
+
+/* The sink staging writes through: the RDB check first, then the file. */
+struct stage_sink {
+	struct rdb_check	 chk;
+	struct io_fdsink	 out;
+};
+
+static int
+stage_sink(void *arg, const void *buf, size_t len, char *errstr)
+{
+	struct stage_sink *s = arg;
+
+	if (rdb_check_feed(&s->chk, buf, len) < 0)
+		return errstr_set(errstr, "%s", s->chk.errstr);
+	if (s->out.fd < 0)
+		return 0;
+	return io_sink_fd(&s->out, buf, len, errstr);
+}
+
+/* Checks the stream's end and its version against what the server loads. */
+static int
+check_end(struct install *in, struct stage_sink *s, const char *name,
+    char *errstr)
+{
+	int max = server_rdb_version_max(in->redis_version);
+
+	if (rdb_check_end(&s->chk) < 0)
+		return errstr_set(errstr, "%s: %s", name, s->chk.errstr);
+	if (s->chk.version > max)
+		return errstr_set(errstr, "%s: RDB version %d is newer than "
+		    "Redis %s loads (%d)", name, s->chk.version,
+		    in->redis_version, max);
+	in->keys = s->chk.keys;
+	in->rdb_version = s->chk.version;
+	return 0;
+}
+
+int
+install_check_only(struct install *in, int fd, const char *name,
+    char *errstr)
+{
+	static struct stage_sink s;
+	char e[ERRSTR_LEN];
+
+	rdb_check_init(&s.chk, 0);
+	s.out.fd = -1;
+	if (io_pump(fd, name, stage_sink, &s, NULL, e) < 0)
+		return errstr_set(errstr, "%s: %s", name, e);
+	return check_end(in, &s, name, errstr);
+}
+
+/* Runs redis-check-rdb on the staged file; its verdict is the line after
+ * "--- RDB ERROR DETECTED ---".  Returns 0 (also when it is not
+ * installed), or -1. */
+static int
+check_rdb_tool(struct install *in, char *errstr)
+{
+	static char out[65536];
+	const char *argv[] = { "redis-check-rdb", in->staged, NULL };
+	size_t got = 0;
+	ssize_t n;
+	char *p, *q;
+	pid_t pid;
+	int fd[2], st;
+
+	if (pipe2(fd, O_CLOEXEC) < 0)
+		return errstr_sys(errstr, "redis-check-rdb");
+	if ((pid = fork()) < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return errstr_sys(errstr, "redis-check-rdb");
+	}
+	if (pid == 0) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigprocmask(SIG_SETMASK, &set, NULL);
+		dup2(fd[1], 1);
+		dup2(fd[1], 2);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	/* Keep the first 64 KiB; the verdict comes early. */
+	for (;;) {
+		n = read(fd[0], out + got, got < sizeof(out) - 1 ?
+		    sizeof(out) - 1 - got : 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 && got >= sizeof(out) - 1) {
+				char sink[4096];
+
+				while (read(fd[0], sink, sizeof(sink)) > 0)
+					;
+			}
+			break;
+		}
+		got += (size_t)n;
+	}
+	out[got] = '\0';
+	close(fd[0]);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return errstr_sys(errstr, "redis-check-rdb");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+		say(in, "redis-check-rdb is not installed: skipped%s%s", "", "");
+		return 0;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if ((p = strstr(out, "--- RDB ERROR DETECTED ---\n")) != NULL) {
+		p += strlen("--- RDB ERROR DETECTED ---\n");
+		if ((q = strchr(p, '\n')) != NULL)
+			*q = '\0';
+		return errstr_set(errstr, "redis-check-rdb rejects the "
+		    "snapshot: %s", p);
+	}
+	return errstr_set(errstr, "redis-check-rdb rejects the snapshot "
+	    "(status %d)", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+void
+install_unlink_staged(struct install *in)
+{
+	unlink(in->staged);
+}
+
+int
+install_clean_stale(struct install *in, char *errstr)
+{
+	char p[PATH_MAX];
+
+	if (unlink(in->staged) < 0 && errno != ENOENT)
+		return errstr_sys(errstr, "remove %s", in->staged);
+	path_in(in, CONFCOPY_NAME, p, sizeof(p));
+	if (unlink(p) < 0 && errno != ENOENT)
+		return errstr_sys(errstr, "remove %s", p);
+	return 0;
+}
+
+int
+install_stage(struct install *in, int fd, const char *name, uint64_t insize,
+    struct progress *pr, char *errstr)
+{
+	static struct stage_sink s;
+	char e[ERRSTR_LEN], a[32], b[32];
+	uint64_t avail, need;
+
+	/* With AOF on, the rewrite writes the dataset once more. */
+	need = insize * (in->aof ? 2 : 1);
+	if (insize > 0 && io_free_space(in->dir, &avail) == 0 &&
+	    avail < need) {
+		progress_fmt_bytes(a, sizeof(a), avail);
+		progress_fmt_bytes(b, sizeof(b), need);
+		return errstr_set(errstr, "free space: %s has %s, the restore "
+		    "needs %s", in->dir, a, b);
+	}
+	rdb_check_init(&s.chk, 0);
+	s.out.name = in->staged;
+	s.out.fd = open(in->staged, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (s.out.fd < 0)
+		return errstr_sys(errstr, "stage %s", in->staged);
+	if (io_pump(fd, name, stage_sink, &s, pr, e) < 0) {
+		errstr_set(errstr, "%s: %s", name, e);
+		goto fail;
+	}
+	if (fsync(s.out.fd) < 0) {
+		errstr_sys(errstr, "fsync %s", in->staged);
+		goto fail;
+	}
+	if (close(s.out.fd) < 0) {
+		s.out.fd = -1;
+		errstr_sys(errstr, "close %s", in->staged);
+		goto fail;
+	}
+	s.out.fd = -1;
+	if (check_end(in, &s, name, errstr) < 0 ||
+	    check_rdb_tool(in, errstr) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (s.out.fd >= 0)
+		close(s.out.fd);
+	unlink(in->staged);
+	return -1;
+}
+
+/* ---- the journal's plan ---- */
+
+static int
+jget(struct install *in, const char *key, char *val, size_t len,
+    char *errstr)
+{
+	if (journal_get(&in->j, key, val, len) < 0)
+		return errstr_set(errstr, "%s: no '%s' in the journal",
+		    in->j.path, key);
+	return 0;
+}
+
+/* The test hook: RDB_INSTALL_CRASH_AT=STEP makes the run die by SIGKILL
+ * right after journaling STEP, before taking it, as a power cut would. */
+static void
+crash_hook(const char *step)
+{
+	const char *at = getenv("RDB_INSTALL_CRASH_AT");
+
+	if (at != NULL && strcmp(at, step) == 0)
+		raise(SIGKILL);
+}
+
+static int
+record_step(struct install *in, enum step s, char *errstr)
+{
+	snprintf(in->failed_step, sizeof(in->failed_step), "%s",
+	    step_names[s]);
+	if (journal_add(&in->j, "step", step_names[s], errstr) < 0)
+		return -1;
+	say(in, "step: %s%s", step_names[s], "");
+	crash_hook(step_names[s]);
+	return 0;
+}
+
+/* Saves the file holding the winning appendonly line, for a byte-exact
+ * restore; returns 0 or -1. */
+static int
+save_conf(struct install *in, char *edit, char *errstr)
+{
+	const struct conf_line *l;
+	struct conf c;
+	char *buf, copy[PATH_MAX], tmp[PATH_MAX + 8];
+	size_t len;
+	int fd, rc;
+
+	if (conf_load(&c, in->conf, errstr) < 0)
+		return -1;
+	l = conf_last(&c, "appendonly");
+	if (l == NULL) {
+		conf_free(&c);
+		return errstr_set(errstr, "config %s: no appendonly line",
+		    in->conf);
+	}
+	if (realpath(l->file, edit) == NULL) {
+		rc = errstr_sys(errstr, "%s", l->file);
+		conf_free(&c);
+		return rc;
+	}
+	conf_free(&c);
+	if (conf_slurp(edit, &buf, &len, errstr) < 0)
+		return -1;
+	path_in(in, CONFCOPY_NAME, copy, sizeof(copy));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", copy);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	rc = fd < 0 || io_writeall(fd, buf, len) < 0 || fsync(fd) < 0 ?
+	    errstr_sys(errstr, "save %s", copy) : 0;
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0 && rename(tmp, copy) < 0)
+		rc = errstr_sys(errstr, "save %s", copy);
+	if (rc < 0)
+		unlink(tmp);
+	explicit_bzero(buf, len);
+	free(buf);
+	return rc;
+}
+
+static int
+write_plan(struct install *in, char *errstr)
+{
+	char text[4 * PATH_MAX + 1024], edit[PATH_MAX] = "", copy[PATH_MAX];
+	int n;
+
+	if (in->aof && save_conf(in, edit, errstr) < 0)
+		return -1;
+	path_in(in, CONFCOPY_NAME, copy, sizeof(copy));
+	n = snprintf(text, sizeof(text),
+	    "rdb-install 1\n"
+	    "conf %s\n"
+	    "dir %s\n"
+	    "dbfilename %s\n"
+	    "aof %d\n"
+	    "aofdir %s\n"
+	    "aoffile %s\n"
+	    "keys %llu\n"
+	    "rdb_version %d\n"
+	    "was_up %d\n"
+	    "chown %d %ld %ld\n"
+	    "edit %s\n"
+	    "confcopy %s\n"
+	    "step staged\n",
+	    in->conf, in->dir, in->dbfilename, in->aof, in->aofdir,
+	    in->aoffile, (unsigned long long)in->keys, in->rdb_version,
+	    in->was_up, in->do_chown, (long)in->uid, (long)in->gid,
+	    in->aof ? edit : "-", in->aof ? copy : "-");
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return errstr_set(errstr, "journal: paths too long");
+	return journal_create(&in->j, text, errstr);
+}
+
+/* Takes the settings back from the journal of an interrupted run. */
+static int
+read_plan(struct install *in, char *errstr)
+{
+	char v[PATH_MAX];
+	long uid, gid;
+
+	if (jget(in, "rdb-install", v, sizeof(v), errstr) < 0)
+		return -1;
+	if (strcmp(v, "1") != 0)
+		return errstr_set(errstr, "%s: unknown journal version %s",
+		    in->j.path, v);
+	if (jget(in, "dbfilename", in->dbfilename, sizeof(in->dbfilename),
+	    errstr) < 0 || jget(in, "aofdir", in->aofdir,
+	    sizeof(in->aofdir), errstr) < 0 || jget(in, "aoffile",
+	    in->aoffile, sizeof(in->aoffile), errstr) < 0 ||
+	    jget(in, "aof", v, sizeof(v), errstr) < 0)
+		return -1;
+	in->aof = atoi(v);
+	if (jget(in, "keys", v, sizeof(v), errstr) < 0)
+		return -1;
+	in->keys = strtoull(v, NULL, 10);
+	if (jget(in, "was_up", v, sizeof(v), errstr) < 0)
+		return -1;
+	in->was_up = atoi(v);
+	if (jget(in, "chown", v, sizeof(v), errstr) < 0 ||
+	    sscanf(v, "%d %ld %ld", &in->do_chown, &uid, &gid) != 3)
+		return errstr_set(errstr, "%s: bad chown line", in->j.path);
+	in->uid = (uid_t)uid;
+	in->gid = (gid_t)gid;
+	return 0;
+}
+
+static enum step
+last_step(struct install *in)
+{
+	char v[64];
+	int i;
+
+	if (journal_get(&in->j, "step", v, sizeof(v)) < 0)
+		return S_NONE;
+	for (i = 0; i <= S_VERIFY; i++)
+		if (strcmp(v, step_names[i]) == 0)
+			return (enum step)i;
+	return S_NONE;
+}
+
+/* ---- the steps ---- */
+
+static int
+do_stop(struct install *in, char *errstr)
+{
+	int r = server_reachable(&in->srv, errstr);
+
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return 0;
+	return server_stop(&in->srv, errstr);
+}
+
+static int
+set_appendonly(struct install *in, const char *value, char *errstr)
+{
+	const struct conf_line *l;
+	struct conf c;
+	char text[32];
+	int rc = 0;
+
+	if (conf_load(&c, in->conf, errstr) < 0)
+		return -1;
+	l = conf_last(&c, "appendonly");
+	if (l != NULL && !(l->argc == 2 && strcasecmp(l->argv[1], value) ==
+	    0)) {
+		snprintf(text, sizeof(text), "appendonly %s", value);
+		rc = conf_edit_line(l, text, errstr);
+	}
+	conf_free(&c);
+	return rc;
+}
+
+/* A unique timestamped name for an older .old that must be kept. */
+static void
+stamp_name(const char *old, char *out, size_t len)
+{
+	char ts[32];
+	struct tm tm;
+	time_t t = time(NULL);
+	int i;
+
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(out, len, "%s.%s", old, ts);
+	for (i = 1; exists(out); i++)
+		if (snprintf(out, len, "%s.%s.%d", old, ts, i) >= (int)len)
+			break;
+}
+
+/* Plans the renames (journaled as "mv SRC<TAB>DST" and "ln SRC<TAB>DST"
+ * before any is made): an older .old goes to a timestamped name, the dump
+ * gets a hard link as .old (so dbfilename is never missing), the AOF dir
+ * and a legacy single-file AOF are renamed to .old. */
+static int
+plan_moves(struct install *in, char *errstr)
+{
+	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
+	char src[PATH_MAX], old[PATH_MAX + 8], ts[PATH_MAX + 40];
+	char v[PATH_MAX * 2 + 60];
+	int i;
+
+	if (journal_get(&in->j, "moves", v, sizeof(v)) == 0)
+		return 0;
+	for (i = 0; i < 3; i++) {
+		path_in(in, names[i], src, sizeof(src));
+		if (!exists(src))
+			continue;
+		snprintf(old, sizeof(old), "%s.old", src);
+		if (exists(old)) {
+			stamp_name(old, ts, sizeof(ts));
+			snprintf(v, sizeof(v), "%s\t%s", old, ts);
+			if (journal_add(&in->j, "mv", v, errstr) < 0)
+				return -1;
+		}
+		snprintf(v, sizeof(v), "%s\t%s", src, old);
+		if (journal_add(&in->j, i == 0 ? "ln" : "mv", v, errstr) < 0)
+			return -1;
+	}
+	return journal_add(&in->j, "moves", "planned", errstr);
+}
+
+static int
+split_move(char *v, char **dst)
+{
+	char *t = strchr(v, '\t');
+
+	if (t == NULL)
+		return -1;
+	*t = '\0';
+	*dst = t + 1;
+	return 0;
+}
+
+static int
+do_move(struct install *in, char *errstr)
+{
+	char v[PATH_MAX * 2 + 60], *dst;
+	const char *pos = NULL;
+	struct stat a, b;
+
+	if (plan_moves(in, errstr) < 0)
+		return -1;
+	/* The lines come in plan order: walk "mv" and "ln" together. */
+	for (pos = in->j.text; *pos; pos += strcspn(pos, "\n"),
+	    pos += *pos == '\n') {
+		int ln = strncmp(pos, "ln ", 3) == 0;
+		size_t k;
+
+		if (!ln && strncmp(pos, "mv ", 3) != 0)
+			continue;
+		k = strcspn(pos + 3, "\n");
+		if (k >= sizeof(v))
+			return errstr_set(errstr, "journal: line too long");
+		memcpy(v, pos + 3, k);
+		v[k] = '\0';
+		if (split_move(v, &dst) < 0)
+			return errstr_set(errstr, "journal: bad move line");
+		if (ln) {
+			if (lstat(dst, &b) == 0)
+				continue;
+			if (link(v, dst) < 0)
+				return errstr_sys(errstr, "link %s to %s", v,
+				    dst);
+		} else {
+			int hs = lstat(v, &a) == 0, hd = lstat(dst, &b) == 0;
+
+			if (!hs)
+				continue;
+			if (hd)
+				return errstr_set(errstr, "rename %s: %s "
+				    "exists", v, dst);
+			if (rename(v, dst) < 0)
+				return errstr_sys(errstr, "rename %s to %s", v,
+				    dst);
+		}
+		say(in, "%s -> %s", v, dst);
+	}
+	if (io_fsync_dir(in->dir) < 0)
+		return errstr_sys(errstr, "fsync %s", in->dir);
+	return 0;
+}
+
+static int
+do_install(struct install *in, char *errstr)
+{
+	char dump[PATH_MAX];
+
+	path_in(in, in->dbfilename, dump, sizeof(dump));
+	if (exists(in->staged)) {
+		if (in->do_chown && chown(in->staged, in->uid, in->gid) < 0)
+			return errstr_sys(errstr, "chown %s", in->staged);
+		if (rename(in->staged, dump) < 0)
+			return errstr_sys(errstr, "rename %s to %s",
+			    in->staged, dump);
+		if (io_fsync_dir(in->dir) < 0)
+			return errstr_sys(errstr, "fsync %s", in->dir);
+		say(in, "%s -> %s", in->staged, dump);
+	} else if (!exists(dump))
+		return errstr_set(errstr, "%s: the staged snapshot is gone",
+		    in->staged);
+	return 0;
+}
+
+/* Checks what the server loaded against the snapshot: every key either
+ * loaded or dropped as already expired. */
+static int
+check_loaded(struct install *in, char *errstr)
+{
+	char *info, val[32];
+	uint64_t loaded = 0, expired = 0, now_keys, ttl;
+
+	if (server_info(&in->srv, "persistence", &info, errstr) < 0)
+		return -1;
+	if (server_info_field(info, "rdb_last_load_keys_loaded", val,
+	    sizeof(val)) == 0)
+		loaded = strtoull(val, NULL, 10);
+	if (server_info_field(info, "rdb_last_load_keys_expired", val,
+	    sizeof(val)) == 0)
+		expired = strtoull(val, NULL, 10);
+	free(info);
+	if (server_info(&in->srv, "keyspace", &info, errstr) < 0)
+		return -1;
+	now_keys = server_info_sum(info, "keys");
+	ttl = server_info_sum(info, "expires");
+	free(info);
+	if (loaded + expired != in->keys || now_keys > loaded)
+		return errstr_set(errstr, "the server loaded %llu keys (%llu "
+		    "expired), the snapshot holds %llu",
+		    (unsigned long long)loaded, (unsigned long long)expired,
+		    (unsigned long long)in->keys);
+	/* The final check allows for the keys with a TTL to expire. */
+	snprintf(val, sizeof(val), "%llu %llu", (unsigned long long)now_keys,
+	    (unsigned long long)ttl);
+	return journal_add(&in->j, "loaded", val, errstr);
+}
+
+static int
+do_start(struct install *in, int check, char *errstr)
+{
+	int r = server_reachable(&in->srv, errstr);
+
+	if (r < 0)
+		return -1;
+	if (r == 0 && server_start(&in->srv, errstr) < 0)
+		return -1;
+	if (r > 0 && server_wait_up(&in->srv, errstr) < 0)
+		return -1;
+	return check ? check_loaded(in, errstr) : 0;
+}
+
+static int
+info_u64(const char *info, const char *name, uint64_t *v)
+{
+	char val[32];
+
+	if (server_info_field(info, name, val, sizeof(val)) < 0)
+		return -1;
+	*v = strtoull(val, NULL, 10);
+	return 0;
+}
+
+/* CONFIG SET appendonly yes, then waits until a rewrite that began after
+ * it has finished well and its manifest is on disk. */
+static int
+do_rewrite(struct install *in, char *errstr)
+{
+	const char *argv[] = { "CONFIG", "SET", "appendonly", "yes" };
+	char *info, status[16], manifest[PATH_MAX + NAME_MAX + 16];
+	uint64_t before, n, inprog, sched;
+	struct timespec ts = { 0, 5000000L };
+	struct stat st;
+	time_t deadline;
+
+	if (server_info(&in->srv, "persistence", &info, errstr) < 0)
+		return -1;
+	if (info_u64(info, "aof_rewrites", &before) < 0 ||
+	    info_u64(info, "aof_enabled", &n) < 0) {
+		free(info);
+		return errstr_set(errstr, "INFO persistence: no aof_rewrites "
+		    "(Redis 7.0 or newer is needed for AOF on)");
+	}
+	free(info);
+	/* Taken again after a crash, the AOF may be on already: then the
+	 * rewrite under way (or done) is the one to wait for. */
+	if (n == 1 && before > 0)
+		before--;
+	else if (server_command(&in->srv, NULL, 0, errstr, 4, argv) < 0)
+		return -1;
+	if (snprintf(manifest, sizeof(manifest), "%s/%s/%s.manifest",
+	    in->dir, in->aofdir, in->aoffile) >= (int)sizeof(manifest))
+		return errstr_set(errstr, "%s: path too long", in->aofdir);
+	deadline = time(NULL) + (time_t)in->srv.timeout + 1;
+	for (;;) {
+		if (server_info(&in->srv, "persistence", &info, errstr) < 0)
+			return -1;
+		if (server_info_field(info, "aof_last_bgrewrite_status",
+		    status, sizeof(status)) < 0 || info_u64(info,
+		    "aof_rewrites", &n) < 0 || info_u64(info,
+		    "aof_rewrite_in_progress", &inprog) < 0 ||
+		    info_u64(info, "aof_rewrite_scheduled", &sched) < 0) {
+			free(info);
+			return errstr_set(errstr, "INFO persistence: fields "
+			    "missing");
+		}
+		free(info);
+		if (strcmp(status, "ok") != 0)
+			return errstr_set(errstr, "the AOF rewrite failed "
+			    "(aof_last_bgrewrite_status:%s; see the server's "
+			    "log)", status);
+		if (n > before && inprog == 0 && sched == 0 &&
+		    stat(manifest, &st) == 0)
+			return 0;
+		if (time(NULL) > deadline)
+			return errstr_set(errstr, "the AOF rewrite did not "
+			    "finish in %.0f s", in->srv.timeout);
+		nanosleep(&ts, NULL);
+		if (ts.tv_nsec < 100000000L)
+			ts.tv_nsec *= 2;
+	}
+}
+
+static int
+do_verify(struct install *in, char *errstr)
+{
+	char *info, v[64];
+	unsigned long long want, ttl;
+	uint64_t have;
+
+	if (server_wait_up(&in->srv, errstr) < 0)
+		return -1;
+	if (journal_get(&in->j, "loaded", v, sizeof(v)) < 0 ||
+	    sscanf(v, "%llu %llu", &want, &ttl) != 2)
+		return check_loaded(in, errstr);
+	if (server_info(&in->srv, "keyspace", &info, errstr) < 0)
+		return -1;
+	have = server_info_sum(info, "keys");
+	free(info);
+	if (have > want || have + ttl < want)
+		return errstr_set(errstr, "the server holds %llu keys, the "
+		    "snapshot loaded as %llu", (unsigned long long)have,
+		    (unsigned long long)want);
+	return 0;
+}
+
+static int
+chown_tree(struct install *in, const char *path, char *errstr)
+{
+	char p[PATH_MAX + NAME_MAX + 2];
+	struct dirent *d;
+	DIR *dp;
+
+	if (!in->do_chown || !exists(path))
+		return 0;
+	if (lchown(path, in->uid, in->gid) < 0)
+		return errstr_sys(errstr, "chown %s", path);
+	if ((dp = opendir(path)) == NULL)
+		return errno == ENOTDIR ? 0 : errstr_sys(errstr, "%s", path);
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, d->d_name);
+		if (lchown(p, in->uid, in->gid) < 0) {
+			closedir(dp);
+			return errstr_sys(errstr, "chown %s", p);
+		}
+	}
+	closedir(dp);
+	return 0;
+}
+
+static int
+restore_conf(struct install *in, char *errstr)
+{
+	char edit[PATH_MAX], copy[PATH_MAX], *buf;
+	size_t len;
+	int rc;
+
+	if (jget(in, "edit", edit, sizeof(edit), errstr) < 0 ||
+	    jget(in, "confcopy", copy, sizeof(copy), errstr) < 0)
+		return -1;
+	if (strcmp(edit, "-") == 0)
+		return 0;
+	if (conf_slurp(copy, &buf, &len, errstr) < 0)
+		return -1;
+	rc = conf_replace_file(edit, buf, len, errstr);
+	explicit_bzero(buf, len);
+	free(buf);
+	return rc;
+}
+
+static int
+finish(struct install *in, char *errstr)
+{
+	char copy[PATH_MAX];
+
+	path_in(in, CONFCOPY_NAME, copy, sizeof(copy));
+	if (unlink(copy) < 0 && errno != ENOENT)
+		return errstr_sys(errstr, "remove %s", copy);
+	return journal_remove(&in->j, errstr);
+}
+
+/* The steps of this restore, in order. */
+static int
+steps_of(const struct install *in, enum step *out)
+{
+	static const enum step aof[] = { S_STOP, S_AOF_OFF, S_MOVE,
+	    S_INSTALL, S_START, S_REWRITE, S_STOP2, S_AOF_ON, S_RESTART,
+	    S_VERIFY };
+	static const enum step plain[] = { S_STOP, S_MOVE, S_INSTALL,
+	    S_START, S_VERIFY };
+
+	if (in->aof) {
+		memcpy(out, aof, sizeof(aof));
+		return (int)(sizeof(aof) / sizeof(aof[0]));
+	}
+	memcpy(out, plain, sizeof(plain));
+	return (int)(sizeof(plain) / sizeof(plain[0]));
+}
+
+static int
+take(struct install *in, enum step s, char *errstr)
+{
+	char dump[PATH_MAX], aofdir[PATH_MAX];
+
+	path_in(in, in->dbfilename, dump, sizeof(dump));
+	path_in(in, in->aofdir, aofdir, sizeof(aofdir));
+	switch (s) {
+	case S_NONE:
+		return 0;
+	case S_STOP:
+	case S_STOP2:
+		return do_stop(in, errstr);
+	case S_AOF_OFF:
+		return set_appendonly(in, "no", errstr);
+	case S_MOVE:
+		return do_move(in, errstr);
+	case S_INSTALL:
+		return do_install(in, errstr);
+	case S_START:
+		return do_start(in, 1, errstr);
+	case S_REWRITE:
+		if (do_rewrite(in, errstr) < 0)
+			return -1;
+		return 0;
+	case S_AOF_ON:
+		if (chown_tree(in, aofdir, errstr) < 0)
+			return -1;
+		return restore_conf(in, errstr);
+	case S_RESTART:
+		return do_start(in, 0, errstr);
+	case S_VERIFY:
+		return do_verify(in, errstr);
+	}
+	return 0;
+}
+
+/* ---- rollback ---- */
+
+static int
+rm_tree(const char *path, char *errstr)
+{
+	char p[PATH_MAX + NAME_MAX + 2];
+	struct dirent *d;
+	DIR *dp;
+
+	if ((dp = opendir(path)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ENOTDIR)
+			return unlink(path) < 0 ?
+			    errstr_sys(errstr, "remove %s", path) : 0;
+		return errstr_sys(errstr, "%s", path);
+	}
+	/* Redis's AOF dir is flat: files only. */
+	while ((d = readdir(dp)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, d->d_name);
+		if (unlink(p) < 0) {
+			closedir(dp);
+			return errstr_sys(errstr, "remove %s", p);
+		}
+	}
+	closedir(dp);
+	if (rmdir(path) < 0)
+		return errstr_sys(errstr, "remove %s", path);
+	return 0;
+}
+
+/* Undoes the renames in reverse order. */
+static int
+undo_moves(struct install *in, enum step last, char *errstr)
+{
+	char v[PATH_MAX * 2 + 60], dump[PATH_MAX], *dst;
+	const char *lines[64], *pos;
+	struct stat a, b;
+	int n = 0, had_dump = 0;
+
+	path_in(in, in->dbfilename, dump, sizeof(dump));
+	for (pos = in->j.text; pos && *pos && n < 64; pos += strcspn(pos,
+	    "\n"), pos += *pos == '\n')
+		if (strncmp(pos, "mv ", 3) == 0 || strncmp(pos, "ln ", 3) == 0)
+			lines[n++] = pos;
+	while (n-- > 0) {
+		size_t k = strcspn(lines[n] + 3, "\n");
+		int ln = lines[n][0] == 'l';
+
+		memcpy(v, lines[n] + 3, k);
+		v[k] = '\0';
+		if (split_move(v, &dst) < 0)
+			return errstr_set(errstr, "journal: bad move line");
+		if (ln)
+			had_dump = 1;
+		if (lstat(dst, &b) < 0)
+			continue;
+		/* The dump's link: the same file under both names until the
+		 * snapshot was installed, and rename() between two links of
+		 * one file does nothing. */
+		if (ln && lstat(v, &a) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev) {
+			if (unlink(dst) < 0)
+				return errstr_sys(errstr, "remove %s", dst);
+			continue;
+		}
+		if (!ln && lstat(v, &a) == 0)
+			return errstr_set(errstr, "put back %s: %s exists",
+			    dst, v);
+		if (rename(dst, v) < 0)
+			return errstr_sys(errstr, "rename %s to %s", dst, v);
+		say(in, "%s -> %s", dst, v);
+	}
+	/* No old dump: the one there now is the snapshot. */
+	if (!had_dump && last >= S_INSTALL && unlink(dump) < 0 &&
+	    errno != ENOENT)
+		return errstr_sys(errstr, "remove %s", dump);
+	return 0;
+}
+
+static int
+rollback_from(struct install *in, enum step last, char *errstr)
+{
+	char aofdir[PATH_MAX];
+	int r;
+
+	say(in, "rolling back from step %s%s", step_names[last], "");
+	path_in(in, in->aofdir, aofdir, sizeof(aofdir));
+	if (last <= S_STOP) {
+		/* Nothing was moved; a server that is still up serves the
+		 * old data. */
+		if (unlink(in->staged) < 0 && errno != ENOENT)
+			return errstr_sys(errstr, "remove %s", in->staged);
+		if (last == S_STOP && in->was_up &&
+		    (r = server_reachable(&in->srv, errstr)) <= 0 &&
+		    (r < 0 || server_start(&in->srv, errstr) < 0))
+			return -1;
+		return finish(in, errstr);
+	}
+	if (do_stop(in, errstr) < 0)
+		return -1;
+	if (in->aof && restore_conf(in, errstr) < 0)
+		return -1;
+	/* Past the moves, an AOF dir there now is the snapshot's rewrite. */
+	if (in->aof && last >= S_START && rm_tree(aofdir, errstr) < 0)
+		return -1;
+	if (last >= S_MOVE && undo_moves(in, last, errstr) < 0)
+		return -1;
+	if (unlink(in->staged) < 0 && errno != ENOENT)
+		return errstr_sys(errstr, "remove %s", in->staged);
+	if (io_fsync_dir(in->dir) < 0)
+		return errstr_sys(errstr, "fsync %s", in->dir);
+	if (in->was_up && server_start(&in->srv, errstr) < 0)
+		return -1;
+	return finish(in, errstr);
+}
+
+int
+install_rollback(struct install *in, char *errstr)
+{
+	char e[ERRSTR_LEN];
+
+	if (read_plan(in, errstr) < 0)
+		return -1;
+	if (rollback_from(in, last_step(in), e) < 0)
+		return errstr_set(errstr, "rollback: %s", e);
+	return 0;
+}
+
+int
+install_run(struct install *in, int resume, int *rolled_back, char *errstr)
+{
+	enum step steps[16], last;
+	char e[ERRSTR_LEN];
+	int n, i, first = 0;
+
+	*rolled_back = 0;
+	snprintf(in->failed_step, sizeof(in->failed_step), "journal");
+	if (resume) {
+		if (read_plan(in, errstr) < 0)
+			return -1;
+	} else {
+		if (write_plan(in, errstr) < 0) {
+			unlink(in->staged);
+			return -1;
+		}
+		crash_hook(step_names[S_NONE]);
+	}
+	n = steps_of(in, steps);
+	last = last_step(in);
+	/* Resume at the step that was under way; a rewrite is redone from
+	 * the start that precedes it (the server may have gone down). */
+	if (last == S_REWRITE)
+		last = S_START;
+	for (i = 0; i < n; i++)
+		if (steps[i] == last)
+			first = i;
+	for (i = first; i < n; i++)
+		if (record_step(in, steps[i], errstr) < 0 ||
+		    take(in, steps[i], errstr) < 0)
+			goto fail;
+	return finish(in, errstr);
+fail:
+	if (rollback_from(in, last_step(in), e) == 0)
+		*rolled_back = 1;
+	else {
+		char first_err[ERRSTR_LEN];
+
+		snprintf(first_err, sizeof(first_err), "%s", errstr);
+		errstr_set(errstr, "%s; rollback failed: %s", first_err, e);
+	}
+	return -1;
+}
+
+void
+install_plan(struct install *in, const char *input)
+{
+	char dump[PATH_MAX], p[PATH_MAX + 8];
+	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
+	int i;
+
+	path_in(in, in->dbfilename, dump, sizeof(dump));
+	printf("config: %s\n", in->conf);
+	printf("data dir: %s\n", in->dir);
+	printf("server: %s%s%s (%s), Redis %s, loads RDB versions up to %d\n",
+	    in->srv.sock ? in->srv.sock : in->srv.host,
+	    in->srv.sock ? "" : ":", in->srv.sock ? "" : "port",
+	    in->was_up ? "up" : "down", in->redis_version,
+	    server_rdb_version_max(in->redis_version));
+	if (in->rdb_version > 0)
+		printf("snapshot: %s: RDB version %d, %llu keys, framing and "
+		    "CRC64 good\n", input, in->rdb_version,
+		    (unsigned long long)in->keys);
+	else
+		printf("snapshot: %s (not read)\n", input);
+	printf("stage: %s (mode 0600), check, redis-check-rdb\n", in->staged);
+	if (in->srv.service)
+		printf("stop: service %s stop\n", in->srv.service);
+	else if (in->srv.stop_cmd)
+		printf("stop: /bin/sh -c '%s'\n", in->srv.stop_cmd);
+	else
+		printf("stop: SHUTDOWN\n");
+	if (in->aof)
+		printf("config: appendonly no\n");
+	for (i = 0; i < 3; i++) {
+		path_in(in, names[i], p, sizeof(p));
+		if (!exists(p))
+			continue;
+		if (exists(strcat(p, ".old")))
+			printf("rename: %s -> %s.<timestamp>\n", p, p);
+		p[strlen(p) - 4] = '\0';
+		printf("%s: %s -> %s.old\n", i == 0 ? "link" : "rename", p, p);
+	}
+	printf("install: %s -> %s", in->staged, dump);
+	if (in->do_chown) {
+		struct passwd *pw = getpwuid(in->uid);
+		struct group *gr = getgrgid(in->gid);
+
+		if (pw != NULL && gr != NULL)
+			printf(", owner %s:%s", pw->pw_name, gr->gr_name);
+		else
+			printf(", owner %ld:%ld", (long)in->uid, (long)in->gid);
+	}
+	printf("\n");
+	for (i = 0; i < (in->aof ? 2 : 1); i++) {
+		if (in->srv.service)
+			printf("start: service %s start\n", in->srv.service);
+		else if (in->srv.start_cmd)
+			printf("start: /bin/sh -c '%s'\n", in->srv.start_cmd);
+		else
+			printf("start: redis-server %s\n", in->conf);
+		if (i == 0)
+			printf("verify: keys loaded match the snapshot\n");
+		if (i == 1 || !in->aof)
+			break;
+		printf("rewrite: CONFIG SET appendonly yes, wait for the AOF "
+		    "rewrite (%s/%s)\n", in->dir, in->aofdir);
+		printf("stop: as above\n");
+		printf("config: appendonly yes (the original bytes)\n");
+	}
+	printf("verify: up, not loading, the same number of keys\n");
+}

@@ -1,0 +1,91 @@
+/*
+ * The AOF-aware offline restore: stage and validate a snapshot next to the
+ * data, then the seed procedure (stop; old files to .old; snapshot into
+ * place; with AOF on: start with appendonly no, CONFIG SET appendonly yes,
+ * wait for the rewrite, stop, appendonly yes, start), each step recorded in
+ * the journal before it is taken, so that a later run can finish it or roll
+ * it back.
+ */
+#ifndef RDBPIPE_INSTALL_H
+#define RDBPIPE_INSTALL_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "errstr.h"
+#include "journal.h"
+#include "server.h"
+
+struct progress;
+
+struct install {
+	/* From the config (or, when resuming, the journal). */
+	char		 conf[PATH_MAX];	/* the config, absolute */
+	char		 dir[PATH_MAX];		/* the data dir, absolute */
+	char		 dbfilename[NAME_MAX + 1];
+	char		 aofdir[NAME_MAX + 1];	/* appenddirname */
+	char		 aoffile[NAME_MAX + 1];	/* appendfilename */
+	int		 aof;			/* appendonly yes */
+	struct server	 srv;
+	/* Choices. */
+	int		 do_chown;
+	uid_t		 uid;
+	gid_t		 gid;
+	/* Tells the caller what happens (-v); may be NULL. */
+	void		(*say)(const char *fmt, ...);
+	/* State. */
+	struct journal	 j;
+	char		 staged[PATH_MAX];
+	char		 failed_step[32];	/* the step that failed */
+	uint64_t	 keys;			/* keys in the snapshot */
+	int		 rdb_version;
+	char		 redis_version[32];	/* the server's, or the binary's */
+	int		 was_up;
+};
+
+/* Reads the settings from the config at path and makes the paths
+ * absolute; returns 0 or -1. */
+int install_load_conf(struct install *in, const char *path, char *errstr);
+
+/* Locks the data dir and reads a pending journal; returns 1 when one is
+ * there (an interrupted run), 0 when not, -1 on error. */
+int install_open(struct install *in, char *errstr);
+
+/* Finds the server's version (INFO, or redis-server --version when it is
+ * down) and whether it is up; returns 0 or -1. */
+int install_probe(struct install *in, char *errstr);
+
+/* Streams fd into the staging file (mode 0600, fsynced) checking framing,
+ * CRC64 and the version, then runs redis-check-rdb when installed; insize
+ * (0: unknown) is checked against the free space first.  On failure the
+ * staging file is gone.  Returns 0 or -1. */
+int install_stage(struct install *in, int fd, const char *name,
+    uint64_t insize, struct progress *pr, char *errstr);
+
+/* Checks a snapshot without writing anything (for --dry-run): framing,
+ * CRC64, version; returns 0 or -1. */
+int install_check_only(struct install *in, int fd, const char *name,
+    char *errstr);
+
+/* Prints the plan to stdout, changing nothing. */
+void install_plan(struct install *in, const char *input);
+
+/* Runs the seed procedure from a freshly staged file, or finishes an
+ * interrupted one (resume).  On a failure it rolls back; returns 0, or -1
+ * with in->failed_step and errstr set (and rolled_back telling whether the
+ * rollback worked). */
+int install_run(struct install *in, int resume, int *rolled_back,
+    char *errstr);
+
+/* Undoes an interrupted restore from its journal; returns 0 or -1. */
+int install_rollback(struct install *in, char *errstr);
+
+/* Removes a staging file left by a run killed before its journal was
+ * written; returns 0 or -1. */
+int install_clean_stale(struct install *in, char *errstr);
+
+/* Unlinks the staging file: async-signal-safe, for signal handlers. */
+void install_unlink_staged(struct install *in);
+
+#endif

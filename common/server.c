@@ -1,0 +1,458 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <hiredis.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server.h"
+
+/* Each poll waits a little longer, from 5 ms up to this. */
+#define POLL_MAX_MS 100
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+nap(int *ms)
+{
+	struct timespec ts = { 0, (long)*ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+	if (*ms < POLL_MAX_MS)
+		*ms *= 2;
+	if (*ms > POLL_MAX_MS)
+		*ms = POLL_MAX_MS;
+}
+
+static const char *
+where(const struct server *s)
+{
+	static char buf[300];
+
+	if (s->sock != NULL)
+		return s->sock;
+	snprintf(buf, sizeof(buf), "%s:%d", s->host, s->port);
+	return buf;
+}
+
+/* Connects and authenticates; returns the context, or NULL with *down set
+ * when the server is simply not there. */
+static redisContext *
+connect_auth(struct server *s, int *down, char *errstr)
+{
+	struct timeval tv = { 2, 0 };
+	redisContext *c;
+	redisReply *r;
+	const char *argv[3];
+	int argc = 0, saved;
+
+	*down = 0;
+	errno = 0;
+	if (s->sock != NULL)
+		c = redisConnectUnixWithTimeout(s->sock, tv);
+	else
+		c = redisConnectWithTimeout(s->host, s->port, tv);
+	saved = errno;
+	if (c == NULL) {
+		errstr_set(errstr, "connect %s: out of memory", where(s));
+		return NULL;
+	}
+	if (c->err) {
+		if (saved == ECONNREFUSED || saved == ENOENT ||
+		    strstr(c->errstr, strerror(ECONNREFUSED)) != NULL ||
+		    strstr(c->errstr, strerror(ENOENT)) != NULL)
+			*down = 1;
+		errstr_set(errstr, "connect %s: %s", where(s), c->errstr);
+		redisFree(c);
+		return NULL;
+	}
+	redisSetTimeout(c, tv);
+	if (s->pass == NULL)
+		return c;
+	argv[argc++] = "AUTH";
+	if (s->user != NULL)
+		argv[argc++] = s->user;
+	argv[argc++] = s->pass;
+	r = redisCommandArgv(c, argc, argv, NULL);
+	if (r == NULL) {
+		/* A server going down may close the connection here. */
+		*down = c->err == REDIS_ERR_EOF;
+		errstr_set(errstr, "AUTH on %s: %s", where(s), c->errstr);
+		redisFree(c);
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		errstr_set(errstr, "AUTH on %s: %s", where(s), r->str);
+		freeReplyObject(r);
+		redisFree(c);
+		return NULL;
+	}
+	freeReplyObject(r);
+	return c;
+}
+
+int
+server_reachable(struct server *s, char *errstr)
+{
+	redisContext *c;
+	int down;
+
+	if ((c = connect_auth(s, &down, errstr)) == NULL)
+		return down ? 0 : -1;
+	redisFree(c);
+	return 1;
+}
+
+int
+server_command(struct server *s, char *out, size_t outlen, char *errstr,
+    int argc, const char **argv)
+{
+	redisContext *c;
+	redisReply *r;
+	char what[64] = "";
+	size_t n;
+	int down, rc = 0, i;
+
+	/* The command for messages: AUTH never comes through here. */
+	for (i = 0; i < argc; i++) {
+		n = strlen(what);
+		snprintf(what + n, sizeof(what) - n, "%s%s", i ? " " : "",
+		    argv[i]);
+	}
+	if ((c = connect_auth(s, &down, errstr)) == NULL)
+		return -1;
+	r = redisCommandArgv(c, argc, argv, NULL);
+	if (r == NULL) {
+		errstr_set(errstr, "%s on %s: %s", what, where(s), c->errstr);
+		redisFree(c);
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_ERROR)
+		rc = errstr_set(errstr, "%s on %s: %s", what, where(s), r->str);
+	else if (out != NULL && outlen > 0) {
+		out[0] = '\0';
+		if (r->type == REDIS_REPLY_STATUS ||
+		    r->type == REDIS_REPLY_STRING)
+			snprintf(out, outlen, "%.*s", (int)r->len, r->str);
+	}
+	freeReplyObject(r);
+	redisFree(c);
+	return rc;
+}
+
+int
+server_info(struct server *s, const char *section, char **out, char *errstr)
+{
+	const char *argv[] = { "INFO", section };
+	char *buf;
+	int rc;
+
+	/* INFO replies fit comfortably in this; a longer one is cut, and
+	 * the fields read here come early in their sections. */
+	if ((buf = malloc(16384)) == NULL)
+		return errstr_sys(errstr, "INFO");
+	rc = server_command(s, buf, 16384, errstr, 2, argv);
+	if (rc < 0) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
+int
+server_info_field(const char *info, const char *name, char *val, size_t len)
+{
+	size_t n = strlen(name), k;
+	const char *p;
+
+	for (p = info; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, name, n) == 0 && p[n] == ':') {
+			p += n + 1;
+			k = strcspn(p, "\r\n");
+			if (k >= len)
+				k = len - 1;
+			memcpy(val, p, k);
+			val[k] = '\0';
+			return 0;
+		}
+	return -1;
+}
+
+uint64_t
+server_info_sum(const char *info, const char *field)
+{
+	size_t n = strlen(field);
+	const char *p;
+	uint64_t sum = 0;
+
+	for (p = info; (p = strstr(p, field)) != NULL; p += n)
+		if (p != info && (p[-1] == ':' || p[-1] == ',') && p[n] == '=')
+			sum += strtoull(p + n + 1, NULL, 10);
+	return sum;
+}
+
+int
+server_rdb_version_max(const char *v)
+{
+	int maj = 0, min = 0;
+
+	sscanf(v, "%d.%d", &maj, &min);
+	if (maj > 7 || (maj == 7 && min >= 4))
+		return 12;
+	if (maj == 7 && min >= 2)
+		return 11;
+	if (maj == 7)
+		return 10;
+	if (maj >= 5)
+		return 9;
+	if (maj == 4)
+		return 8;
+	if (maj == 3 && min >= 2)
+		return 7;
+	return 6;
+}
+
+int
+server_binary_version(char *buf, size_t len, char *errstr)
+{
+	char line[256], *p;
+	FILE *f;
+	int st;
+
+	if ((f = popen("redis-server --version 2>/dev/null", "r")) == NULL)
+		return errstr_sys(errstr, "redis-server --version");
+	p = fgets(line, sizeof(line), f);
+	st = pclose(f);
+	if (p == NULL || st != 0 || (p = strstr(line, "v=")) == NULL)
+		return errstr_set(errstr, "redis-server --version: no version "
+		    "(is redis-server installed?)");
+	p += 2;
+	snprintf(buf, len, "%.*s", (int)strcspn(p, " \n"), p);
+	return 0;
+}
+
+/* Describes a wait status: "exit status N" or "killed by signal N". */
+static void
+status_str(int st, char *buf, size_t len)
+{
+	if (WIFEXITED(st))
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "killed by signal %d", WTERMSIG(st));
+	else
+		snprintf(buf, len, "wait status %d", st);
+}
+
+/* Forks argv with stdin on /dev/null and stdout onto stderr (stdout is
+ * for data); detached puts it in its own session with all three on
+ * /dev/null, for a server that outlives us.  Returns the pid or -1. */
+static pid_t
+spawn(const char **argv, int detached, char *errstr)
+{
+	sigset_t set;
+	pid_t pid;
+	int fd;
+
+	if ((pid = fork()) < 0)
+		return errstr_sys(errstr, "fork %s", argv[0]);
+	if (pid > 0)
+		return pid;
+	signal(SIGPIPE, SIG_DFL);
+	/* rdb-install blocks INT/TERM/HUP while it works; not its children. */
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		if (detached) {
+			setsid();
+			dup2(fd, 1);
+			dup2(fd, 2);
+		} else
+			dup2(2, 1);
+		if (fd > 2)
+			close(fd);
+	}
+	execvp(argv[0], (char *const *)argv);
+	_exit(127);
+}
+
+int
+server_run(const char **argv, char *errstr)
+{
+	char why[64];
+	pid_t pid;
+	int st;
+
+	if ((pid = spawn(argv, 0, errstr)) < 0)
+		return -1;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return errstr_sys(errstr, "wait %s", argv[0]);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	status_str(st, why, sizeof(why));
+	return errstr_set(errstr, "%s: %s", argv[0] == NULL ? "?" :
+	    strcmp(argv[0], "/bin/sh") == 0 ? argv[2] : argv[0], why);
+}
+
+/* systemctl where systemd runs (its runtime dir exists), else service. */
+static int
+service(const struct server *s, const char *verb, char *errstr)
+{
+	const char *sd[] = { "systemctl", verb, s->service, NULL };
+	const char *sv[] = { "service", s->service, verb, NULL };
+	struct stat st;
+
+	if (stat("/run/systemd/system", &st) == 0)
+		return server_run(sd, errstr);
+	return server_run(sv, errstr);
+}
+
+static int
+shell(const char *cmd, char *errstr)
+{
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+
+	return server_run(argv, errstr);
+}
+
+int
+server_wait_up(struct server *s, char *errstr)
+{
+	double deadline = now() + s->timeout;
+	char *info, val[32], why[64], last[ERRSTR_LEN] = "no answer";
+	int ms = 5, st, r;
+	pid_t w;
+
+	for (;;) {
+		/* The default start's own process failing is final. */
+		if (s->child > 0 &&
+		    (w = waitpid(s->child, &st, WNOHANG)) == s->child) {
+			s->child = 0;
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+				status_str(st, why, sizeof(why));
+				return errstr_set(errstr,
+				    "redis-server %s: %s", s->conf, why);
+			}
+		}
+		r = server_reachable(s, last);
+		if (r > 0 && server_info(s, "persistence", &info, last) == 0) {
+			r = server_info_field(info, "loading", val,
+			    sizeof(val)) == 0 && strcmp(val, "0") == 0;
+			free(info);
+			if (r)
+				return 0;
+			snprintf(last, sizeof(last), "still loading");
+		}
+		if (now() >= deadline)
+			return errstr_set(errstr, "%s not up after %.0f s: %s",
+			    where(s), s->timeout, last);
+		nap(&ms);
+	}
+}
+
+int
+server_wait_down(struct server *s, pid_t pid, char *errstr)
+{
+	double deadline = now() + s->timeout;
+	char e[ERRSTR_LEN];
+	struct stat st;
+	int ms = 5, up, alive, pidfile, wst;
+
+	for (;;) {
+		/* Our own child (a server started without daemonize) is a
+		 * zombie until reaped, and a zombie still answers kill 0. */
+		if (s->child > 0 && waitpid(s->child, &wst, WNOHANG) == s->child)
+			s->child = 0;
+		up = server_reachable(s, e) != 0;
+		alive = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+		pidfile = s->pidfile != NULL && stat(s->pidfile, &st) == 0;
+		if (!up && !alive && !pidfile)
+			return 0;
+		if (now() >= deadline)
+			return errstr_set(errstr, "%s still %s after %.0f s",
+			    where(s), up ? "answering" : alive ?
+			    "running" : "holding its pidfile", s->timeout);
+		nap(&ms);
+	}
+}
+
+/* The server's pid, from INFO server; 0 when it cannot say. */
+static pid_t
+server_pid(struct server *s)
+{
+	char *info, val[32], e[ERRSTR_LEN];
+	pid_t pid = 0;
+
+	if (server_info(s, "server", &info, e) < 0)
+		return 0;
+	if (server_info_field(info, "process_id", val, sizeof(val)) == 0)
+		pid = (pid_t)atol(val);
+	free(info);
+	return pid;
+}
+
+int
+server_stop(struct server *s, char *errstr)
+{
+	const char *argv[] = { "SHUTDOWN" };
+	redisContext *c;
+	redisReply *r;
+	pid_t pid;
+	int down;
+
+	pid = server_pid(s);
+	if (s->service != NULL) {
+		if (service(s, "stop", errstr) < 0)
+			return -1;
+	} else if (s->stop_cmd != NULL) {
+		if (shell(s->stop_cmd, errstr) < 0)
+			return -1;
+	} else if ((c = connect_auth(s, &down, errstr)) != NULL) {
+		/* Success is the connection closing under us. */
+		r = redisCommandArgv(c, 1, argv, NULL);
+		if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+			errstr_set(errstr, "SHUTDOWN on %s: %s", where(s),
+			    r->str);
+			freeReplyObject(r);
+			redisFree(c);
+			return -1;
+		}
+		if (r != NULL)
+			freeReplyObject(r);
+		redisFree(c);
+	} else if (!down)
+		return -1;
+	return server_wait_down(s, pid, errstr);
+}
+
+int
+server_start(struct server *s, char *errstr)
+{
+	const char *argv[] = { "redis-server", s->conf, NULL };
+
+	if (s->service != NULL) {
+		if (service(s, "start", errstr) < 0)
+			return -1;
+	} else if (s->start_cmd != NULL) {
+		if (shell(s->start_cmd, errstr) < 0)
+			return -1;
+	} else if ((s->child = spawn(argv, 1, errstr)) < 0) {
+		s->child = 0;
+		return -1;
+	}
+	return server_wait_up(s, errstr);
+}

@@ -1,0 +1,85 @@
+/*
+ * Controlling a local redis-server for rdb-install: talk to it (hiredis, a
+ * fresh short connection per question), stop it, start it, and wait, with
+ * short polling, until it is down or up and loaded.
+ *
+ * Starting and stopping go through a systemd or SysV service, through
+ * commands the administrator gives (/bin/sh -c), or by default through
+ * SHUTDOWN on the connection and `redis-server CONF` started detached.
+ */
+#ifndef RDBPIPE_SERVER_H
+#define RDBPIPE_SERVER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "errstr.h"
+
+struct server {
+	/* Where it listens: the socket when set, else host and port. */
+	const char	*sock;
+	const char	*host;
+	int		 port;
+	const char	*user;		/* NULL: the default user */
+	const char	*pass;		/* NULL: no AUTH; never printed */
+	/* How it is controlled. */
+	const char	*service;	/* systemctl/service NAME */
+	const char	*start_cmd;	/* /bin/sh -c */
+	const char	*stop_cmd;
+	const char	*conf;		/* for the default `redis-server CONF` */
+	const char	*pidfile;	/* may be NULL */
+	double		 timeout;	/* seconds for each wait */
+	pid_t		 child;		/* the default start's process */
+};
+
+/* Asks whether it answers: returns 1 when a connection (and AUTH) works,
+ * 0 when the connection is refused or the socket is missing, -1 on any
+ * other failure. */
+int server_reachable(struct server *s, char *errstr);
+
+/* Sends one command (argv style); returns 0 when the reply is not an
+ * error, copying a status or string reply into out (may be NULL); -1 with
+ * "CMD: reply" otherwise. */
+int server_command(struct server *s, char *out, size_t outlen, char *errstr,
+    int argc, const char **argv);
+
+/* INFO SECTION into malloc'd *out; returns 0 or -1. */
+int server_info(struct server *s, const char *section, char **out,
+    char *errstr);
+
+/* Copies the value of "name:value" from INFO text; returns 0, or -1 when
+ * absent. */
+int server_info_field(const char *info, const char *name, char *val,
+    size_t len);
+
+/* Sums FIELD= ("keys", "expires") over the db lines of INFO keyspace. */
+uint64_t server_info_sum(const char *info, const char *field);
+
+/* The newest RDB format a Redis version loads (7.0 -> 10, 7.2 -> 11,
+ * 7.4 -> 12, 5.0 and 6.x -> 9, ...). */
+int server_rdb_version_max(const char *redis_version);
+
+/* The version of `redis-server --version` on PATH into buf; returns 0 or
+ * -1. */
+int server_binary_version(char *buf, size_t len, char *errstr);
+
+/* Runs argv, stdin from /dev/null and stdout onto stderr, and waits;
+ * returns 0 when it exits 0, else -1 with "NAME: exit status N". */
+int server_run(const char **argv, char *errstr);
+
+/* Stops it the configured way and waits until it is down; returns 0 or
+ * -1. */
+int server_stop(struct server *s, char *errstr);
+
+/* Starts it the configured way and waits until it is up and loaded;
+ * returns 0 or -1. */
+int server_start(struct server *s, char *errstr);
+
+/* Waits until it answers and INFO says loading:0; returns 0 or -1. */
+int server_wait_up(struct server *s, char *errstr);
+
+/* Waits until connections are refused, pid (when > 0) has exited and the
+ * pidfile is gone; returns 0 or -1. */
+int server_wait_down(struct server *s, pid_t pid, char *errstr);
+
+#endif

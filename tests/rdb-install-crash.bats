@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# rdb-install survives a crash at any step: run again it finishes the
+# restore (B served), with --rollback it undoes it (A served); the server
+# never comes up empty.  RDB_INSTALL_CRASH_AT=STEP is the test hook that
+# makes it die by SIGKILL right after journaling STEP (common/install.c).
+
+load test_helper
+source "$RDBPIPE_TOP/tests/lib/install.bash"
+
+STEPS_AOF="staged stop aof-off move install start rewrite stop-rewritten aof-on restart verify"
+STEPS_PLAIN="staged stop move install start verify"
+
+setup() {
+	T=$(scratch)
+	make_snapshot b 100 "$T/b.rdb"
+	B_DIGEST=$SNAP_DIGEST
+}
+
+teardown() { common_teardown; }
+
+# fresh_a NAME [CONFIG-LINE]...: a server with dataset A
+fresh_a() {
+	local name=$1
+	shift
+	redis_start "$name" "$@"
+	redis_populate "$name" 20
+	rcli "$name" SET only-in-a 1 >/dev/null
+	# On disk too, so that A survives the restarts with AOF off.
+	rcli "$name" SAVE >/dev/null
+	A_DIGEST=$(redis_digest "$name")
+	cp "$RCONF" "$T/conf.before"
+}
+
+# not_empty NAME: when the server answers, it holds A or B, never nothing.
+not_empty() {
+	local d
+	redis_ping "$1" || return 0
+	d=$(redis_digest "$1")
+	[ "$d" = "$A_DIGEST" ] || [ "$d" = "$B_DIGEST" ] ||
+		fail "$1 serves neither A nor B after the crash (digest $d)"
+}
+
+finished() {
+	[ "$(redis_digest "$1")" = "$B_DIGEST" ] || fail "$1: B is not served"
+	cmp "$RCONF" "$T/conf.before"
+	assert_no_file "$RDIR/.rdb-install.journal"
+	assert_no_file "$RDIR/.rdb-install.conf"
+}
+
+undone() {
+	[ "$(redis_digest "$1")" = "$A_DIGEST" ] || fail "$1: A is not served"
+	cmp "$RCONF" "$T/conf.before"
+	assert_no_file "$RDIR/.rdb-install.journal"
+	assert_no_file "$RDIR/.rdb-install.staged"
+	assert_no_file "$RDIR/.rdb-install.conf"
+	assert_no_file "$RDIR/appendonlydir.old"
+}
+
+# crash_then MODE STEPS [CONFIG-LINE]...: for each step, crash there, then
+# finish (MODE=finish) or roll back (MODE=rollback), then restart plainly.
+crash_then() {
+	local mode=$1 steps=$2 step n=0 name
+	shift 2
+	for step in $steps; do
+		n=$((n + 1))
+		name=a$n
+		fresh_a "$name" "$@"
+		RDB_INSTALL_CRASH_AT=$step run -137 rdb-install -q -c "$RCONF" "$T/b.rdb"
+		[ -f "$RDIR/.rdb-install.journal" ] || fail "$step: no journal"
+		not_empty "$name"
+		if [ "$mode" = finish ]; then
+			run -0 --separate-stderr rdb-install -c "$RCONF"
+			assert_equal "$stderr" "rdb-install: $RDIR/dump.rdb: the interrupted restore is finished: $(redis_keys_in "$T/b.rdb") keys"
+			finished "$name"
+			redis_restart "$name"
+			finished "$name"
+		else
+			run -0 --separate-stderr rdb-install -c "$RCONF" --rollback
+			assert_equal "$stderr" "rdb-install: rolled back: the old data and config are in place again and the server is up"
+			undone "$name"
+			redis_restart "$name"
+			undone "$name"
+		fi
+		redis_stop "$name"
+	done
+}
+
+@test "AOF off: a crash at each step, then a plain run finishes: B" {
+	crash_then finish "$STEPS_PLAIN"
+}
+
+@test "AOF off: a crash at each step, then --rollback: A" {
+	crash_then rollback "$STEPS_PLAIN"
+}
+
+@test "AOF on: a crash at each step, then a plain run finishes: B" {
+	crash_then finish "$STEPS_AOF" "appendonly yes"
+}
+
+@test "AOF on: a crash at each step, then --rollback: A" {
+	crash_then rollback "$STEPS_AOF" "appendonly yes"
+}
+
+@test "kill -9 at random moments, then finish or roll back: never empty, A or B" {
+	local round name
+	for round in $(seq 1 12); do
+		name=r$round
+		fresh_a "$name" "appendonly yes"
+		rdb-install -q -c "$RCONF" "$T/b.rdb" 2>/dev/null &
+		pid=$!
+		sleep "0.$(( RANDOM % 6 ))$(( RANDOM % 10 ))"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		not_empty "$name"
+		if [ $((round % 2)) = 0 ]; then
+			run -0 rdb-install -q -c "$RCONF" --rollback
+			# A kill before the journal leaves nothing to undo.
+			undone "$name"
+		else
+			run -0 rdb-install -q -c "$RCONF"
+			if [ "$(redis_digest "$name")" = "$A_DIGEST" ]; then
+				# Killed before the journal: A untouched, and a
+				# new run restores.
+				assert_no_file "$RDIR/.rdb-install.staged"
+				rdb-install -q -c "$RCONF" "$T/b.rdb"
+			fi
+			finished "$name"
+		fi
+		redis_restart "$name"
+		[ "$(redis_digest "$name")" = "$A_DIGEST" ] ||
+			[ "$(redis_digest "$name")" = "$B_DIGEST" ]
+		redis_stop "$name"
+	done
+}
+
+@test "a pending journal: a new run with a FILE finishes the old restore first" {
+	fresh_a a "appendonly yes"
+	RDB_INSTALL_CRASH_AT=rewrite run -137 rdb-install -q -c "$RCONF" "$T/b.rdb"
+	run -0 --separate-stderr rdb-install -c "$RCONF" "$FIXTURES/rdb/encodings.rdb"
+	assert_equal "${stderr_lines[0]}" "rdb-install: $RDIR: finishing the interrupted restore first; $FIXTURES/rdb/encodings.rdb is not read"
+	finished a
+	run -0 --separate-stderr rdb-install --dry-run -c "$RCONF" "$T/b.rdb"
+	refute_output --partial "interrupted"
+}
+
+@test "the lock: a run while another holds the data dir is refused at once" {
+	fresh_a a
+	run -1 --separate-stderr flock "$RDIR" rdb-install -c "$RCONF" "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: $RDIR: another rdb-install is running"
+	[ "$(redis_digest a)" = "$A_DIGEST" ]
+	assert_no_file "$RDIR/.rdb-install.staged"
+}
+
+@test "--rollback with nothing pending says so and exits 0" {
+	fresh_a a
+	run -0 --separate-stderr rdb-install -c "$RCONF" --rollback
+	assert_equal "$stderr" "rdb-install: $RDIR: no interrupted restore to roll back"
+	[ "$(redis_digest a)" = "$A_DIGEST" ]
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# rdb-install refuses a bad snapshot before the server is touched: the same
+# server process keeps serving A and not a file in the data dir changes.
+
+load test_helper
+source "$RDBPIPE_TOP/tests/lib/install.bash"
+
+setup() {
+	T=$(scratch)
+	make_snapshot b 100 "$T/b.rdb"
+	B_DIGEST=$SNAP_DIGEST
+	redis_start a
+	redis_populate a 30
+	rcli a SAVE >/dev/null
+	A_DIGEST=$(redis_digest a)
+	A_PID=$(redis_pid a)
+	dir_state "$RDIR" >"$T/state.before"
+	cp "$RCONF" "$T/conf.before"
+}
+
+teardown() { common_teardown; }
+
+# refused FILE MESSAGE: exit 1 with exactly MESSAGE, nothing changed
+refused() {
+	run -1 --separate-stderr rdb-install -c "$RCONF" "$1"
+	assert_equal "$output" ""
+	assert_equal "$stderr" "$2"
+	untouched
+}
+
+untouched() {
+	[ "$(redis_pid a)" = "$A_PID" ] || fail "the server was restarted"
+	[ "$(redis_digest a)" = "$A_DIGEST" ] || fail "the server's data changed"
+	dir_state "$RDIR" >"$T/state.after"
+	diff "$T/state.before" "$T/state.after" || fail "the data dir changed"
+	cmp "$RCONF" "$T/conf.before"
+}
+
+# Redis's CRC-64-Jones, for hand-made files.
+crc_fix() {
+	python3 - "$1" <<'EOF'
+import sys
+p = sys.argv[1]
+d = bytearray(open(p, 'rb').read())
+crc = 0
+for b in d[:-8]:
+    crc ^= b
+    for _ in range(8):
+        crc = (crc >> 1) ^ (0x95ac9329ac4bc9b5 if crc & 1 else 0)
+d[-8:] = crc.to_bytes(8, 'little')
+open(p, 'wb').write(d)
+EOF
+}
+
+@test "truncated input is refused, nothing changed" {
+	size=$(stat -c %s "$T/b.rdb")
+	head -c $((size / 2)) "$T/b.rdb" >"$T/half.rdb"
+	refused "$T/half.rdb" "rdb-install: $T/half.rdb: truncated RDB: ends at offset $((size / 2)) before the EOF marker"
+	head -c $((size - 1)) "$T/b.rdb" >"$T/short.rdb"
+	run -1 rdb-install -c "$RCONF" "$T/short.rdb"
+	untouched
+}
+
+@test "a flipped bit is refused, nothing changed" {
+	cp "$T/b.rdb" "$T/flip.rdb"
+	size=$(stat -c %s "$T/b.rdb")
+	off=$((size - 20))
+	printf "$(printf '\\%03o' $(( $(od -An -tu1 -j$off -N1 "$T/b.rdb") ^ 4 )))" |
+		dd of="$T/flip.rdb" bs=1 seek=$off conv=notrunc status=none
+	run -1 --separate-stderr rdb-install -c "$RCONF" "$T/flip.rdb"
+	assert_equal "$output" ""
+	[[ "$stderr" == "rdb-install: $T/flip.rdb: "* ]] || fail "$stderr"
+	untouched
+}
+
+@test "empty and non-RDB input are refused, nothing changed" {
+	: >"$T/empty"
+	refused "$T/empty" "rdb-install: $T/empty: empty input: not an RDB file"
+	head -c 5000 /dev/urandom >"$T/noise"
+	run -1 --separate-stderr rdb-install -c "$RCONF" <"$T/noise"
+	[[ "$stderr" == "rdb-install: <stdin>: not an RDB file"* ]] || fail "$stderr"
+	untouched
+	printf 'hello\n' >"$T/text"
+	refused "$T/text" "rdb-install: $T/text: not an RDB file: too short"
+}
+
+@test "an RDB version newer than the server loads is refused" {
+	cp "$T/b.rdb" "$T/v11.rdb"
+	printf 'REDIS0011' | dd of="$T/v11.rdb" bs=1 conv=notrunc status=none
+	crc_fix "$T/v11.rdb"
+	refused "$T/v11.rdb" "rdb-install: $T/v11.rdb: RDB version 11 is newer than Redis 7.0.15 loads (10)"
+}
+
+@test "corrupt_empty_keys.rdb and corrupt_ziplist.rdb: refused by redis-check-rdb before the stop" {
+	refused "$FIXTURES/rdb/corrupt_empty_keys.rdb" "rdb-install: redis-check-rdb rejects the snapshot: [offset 100] Unexpected EOF reading RDB file"
+	run -1 --separate-stderr rdb-install -c "$RCONF" "$FIXTURES/rdb/corrupt_ziplist.rdb"
+	assert_equal "$stderr" "rdb-install: redis-check-rdb rejects the snapshot: [offset 494] Internal error in RDB reading offset 0, function at rdb.c:2275 -> Hash ziplist integrity check failed."
+	untouched
+}
+
+@test "every RDB of Redis's own that redis-check-rdb accepts installs and loads" {
+	n=0
+	for f in "$FIXTURES"/rdb/*.rdb; do
+		redis-check-rdb "$f" >/dev/null 2>&1 || continue
+		n=$((n + 1))
+		keys=$(redis_keys_in "$f")
+		run -0 --separate-stderr rdb-install -c "$RCONF" "$f"
+		assert_equal "$stderr" "rdb-install: $RDIR/dump.rdb: restored $keys keys (RDB version $(head -c 9 "$f" | cut -c6- | sed 's/^0*//'))"
+		[ "$(key_count a)" = "$keys" ] || fail "$f: $(key_count a) keys loaded, $keys in the file"
+		cmp "$RDIR/dump.rdb" "$f"
+	done
+	[ "$n" = 6 ]
+}
+
+@test "not enough free space: refused before staging" {
+	[ "$(id -u)" = 0 ] || fail "this test needs root"
+	mkdir "$T/small"
+	mount -t tmpfs -o size=64k tmpfs "$T/small" || fail "cannot mount a tmpfs"
+	redis_stop a
+	sed -e "s|^dir .*|dir $T/small|" "$RCONF" >"$T/small.conf"
+	redis-server "$T/small.conf"
+	for i in $(seq 1 400); do redis_ping a && break; sleep 0.025; done
+	pid=$(redis_pid a)
+	head -c 200000 /dev/zero >"$T/big"
+	run -1 --separate-stderr rdb-install -c "$T/small.conf" "$T/big"
+	[[ "$stderr" == "rdb-install: free space: $T/small has "*", the restore needs 195.3 KiB" ]] || fail "$stderr"
+	[ -z "$(ls -A "$T/small")" ]
+	[ "$(redis_pid a)" = "$pid" ]
+	rcli a PING
+	redis_stop a
+	umount "$T/small"
+}
+
+@test "--dry-run prints the plan and changes nothing" {
+	run -0 --separate-stderr rdb-install --dry-run -c "$RCONF" "$T/b.rdb"
+	assert_line --index 0 "config: $RCONF"
+	assert_line "data dir: $RDIR"
+	assert_line "stop: SHUTDOWN"
+	assert_line "link: $RDIR/dump.rdb -> $RDIR/dump.rdb.old"
+	assert_line "install: $RDIR/.rdb-install.staged -> $RDIR/dump.rdb, owner redis:redis"
+	assert_line "start: redis-server $RCONF"
+	assert_equal "$stderr" ""
+	untouched
+	run -1 --separate-stderr rdb-install --dry-run -c "$RCONF" "$FIXTURES/rdb/rdb-preamble.aof"
+	untouched
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# rdb-install: options, validation before the server is touched, and the
+# restore with AOF off, against a real redis-server 7.0.
+
+load test_helper
+source "$RDBPIPE_TOP/tests/lib/install.bash"
+
+setup() {
+	T=$(scratch)
+	make_snapshot b 150 "$T/b.rdb"
+	B_DIGEST=$SNAP_DIGEST
+	redis_start a
+	redis_populate a 40
+	rcli a SET only-in-a 1 >/dev/null
+	A_DIGEST=$(redis_digest a)
+}
+
+teardown() { common_teardown; }
+
+@test "--help and --version; usage errors exit 2" {
+	run -0 rdb-install --help
+	assert_line --index 0 --partial "usage: rdb-install"
+	run -0 rdb-install --version
+	assert_output "rdb-install 0.1.0"
+	run -2 --separate-stderr rdb-install --service x --start-cmd y
+	assert_equal "${stderr_lines[0]}" "rdb-install: --service excludes --start-cmd and --stop-cmd"
+	run -2 --separate-stderr rdb-install --timeout 0
+	assert_equal "${stderr_lines[0]}" "rdb-install: --timeout: must be more than 0"
+	run -2 --separate-stderr rdb-install a b
+	assert_equal "${stderr_lines[0]}" "rdb-install: too many arguments"
+}
+
+@test "a missing config is refused" {
+	run -1 --separate-stderr rdb-install -c "$T/nope.conf" "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: config $T/nope.conf: No such file or directory"
+}
+
+@test "AOF off: B over A; the server holds exactly B, dump.rdb.old holds A" {
+	rcli a SAVE >/dev/null
+	cp "$RDIR/dump.rdb" "$T/a.rdb"
+	cp "$RCONF" "$T/conf.before"
+	run -0 --separate-stderr rdb-install -c "$RCONF" "$T/b.rdb"
+	assert_equal "$output" ""
+	assert_equal "$stderr" "rdb-install: $RDIR/dump.rdb: restored $(redis_keys_in "$T/b.rdb") keys (RDB version 10)"
+	[ "$(redis_digest a)" = "$B_DIGEST" ]
+	cmp "$RDIR/dump.rdb.old" "$T/a.rdb"
+	cmp "$RDIR/dump.rdb" "$T/b.rdb"
+	cmp "$RCONF" "$T/conf.before"
+	assert_no_file "$RDIR/.rdb-install.journal"
+	assert_no_file "$RDIR/.rdb-install.staged"
+	# The .old of A is kept under a timestamped name by the next restore.
+	rdb-install -q -c "$RCONF" "$T/a.rdb"
+	[ "$(redis_digest a)" = "$A_DIGEST" ]
+	cmp "$RDIR/dump.rdb.old" "$T/b.rdb"
+	cmp "$RDIR"/dump.rdb.old.*Z "$T/a.rdb"
+}
+
+@test "AOF off from stdin, the server's dump missing before" {
+	[ ! -e "$RDIR/dump.rdb" ]
+	rdb-install -q -c "$RCONF" <"$T/b.rdb"
+	[ "$(redis_digest a)" = "$B_DIGEST" ]
+	assert_no_file "$RDIR/dump.rdb.old"
+}
+
+@test "as root the installed dump belongs to redis:redis; --owner and --no-chown" {
+	[ "$(id -u)" = 0 ] || fail "this test needs root"
+	rdb-install -q -c "$RCONF" "$T/b.rdb"
+	[ "$(stat -c %U:%G "$RDIR/dump.rdb")" = redis:redis ]
+	[ "$(stat -c %a "$RDIR/dump.rdb")" = 600 ]
+	rdb-install -q --owner nobody:nogroup -c "$RCONF" "$T/b.rdb"
+	[ "$(stat -c %U:%G "$RDIR/dump.rdb")" = nobody:nogroup ]
+	rdb-install -q --no-chown -c "$RCONF" "$T/b.rdb"
+	[ "$(stat -c %U:%G "$RDIR/dump.rdb")" = root:root ]
+	[ "$(redis_digest a)" = "$B_DIGEST" ]
+}
