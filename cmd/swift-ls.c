@@ -14,7 +14,6 @@
 #include "opt.h"
 #include "swift.h"
 
-#define PAGE		10000
 #define PAGE_MAX	(64 * 1024 * 1024)
 
 static const char *prog = "swift-ls";
@@ -143,7 +142,7 @@ main(int argc, char *argv[])
 
 		free(query);
 		if ((marker != NULL && emarker == NULL) ||
-		    asprintf(&query, "format=json&limit=%d%s%s%s%s", PAGE,
+		    asprintf(&query, "format=json%s%s%s%s",
 		    eprefix ? "&prefix=" : "", eprefix ? eprefix : "",
 		    emarker ? "&marker=" : "", emarker ? emarker : "") < 0)
 			err(1, "memory");
@@ -175,8 +174,9 @@ main(int argc, char *argv[])
 				    "name", container);
 			last = k;
 		}
-		/* A short page is the last; an empty one certainly. */
-		more = last != NULL && j->n >= PAGE;
+		/* Pages are as long as the cluster's container_listing_limit;
+		 * only an empty one ends the listing. */
+		more = last != NULL;
 		free(marker);
 		marker = last ? strdup(json_get_str(last, "name")) : NULL;
 		if (last != NULL && marker == NULL)

@@ -890,7 +890,8 @@ main(int argc, char *argv[])
 	if (rc < 0) {
 		size_t left;
 
-		warnx("%s", e);
+		/* Where the signal caught us does not matter to the user. */
+		warnx("%s", stop ? "interrupted" : e);
 		left = cleanup(&u, verbose);
 		if (left > 0)
 			warnx("%zu segment objects could not be removed from %s",
