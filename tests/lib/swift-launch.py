@@ -12,6 +12,7 @@ read or written.
     swift-launch.py HOME start NAME...         build the rings, fork the
                                                NAME-servers, record their
                                                pids, wait for them
+    swift-launch.py HOME wait SECONDS NAME...  until each NAME listens
     swift-launch.py HOME once NAME             one pass of container-updater
                                                or object-expirer
 
@@ -261,6 +262,63 @@ def start(names):
             pass
 
 
+def listening_inodes():
+    """Socket inodes of the TCP sockets listening on 127.0.0.1, by port."""
+    found = {}
+    with open('/proc/net/tcp') as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            addr, port = fields[1].split(':')
+            if fields[3] == '0A' and addr == '0100007F':
+                found.setdefault(int(port, 16), set()).add(fields[9])
+    return found
+
+
+def owns(pid, inodes):
+    try:
+        fds = os.listdir('/proc/%d/fd' % pid)
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            link = os.readlink('/proc/%d/fd/%s' % (pid, fd))
+        except OSError:
+            continue
+        if link.startswith('socket:[') and link[8:-1] in inodes:
+            return True
+    return False
+
+
+def wait(names, timeout):
+    """Until every NAME's process (HOME/pids) listens on its port (HOME/
+    ports) itself, not merely someone else on that port: exit 0; 2 when
+    one has died, 1 after timeout seconds."""
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(os.path.join(HOME, 'ports')) as f:
+            ports = dict((n, int(p)) for n, p in (l.split() for l in f))
+        try:
+            with open(os.path.join(HOME, 'pids')) as f:
+                pids = dict((n, int(p)) for p, n in (l.split() for l in f))
+        except FileNotFoundError:
+            pids = {}
+        for pid in pids.values():
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                sys.exit(2)
+            except PermissionError:
+                pass
+        listening = listening_inodes()
+        if all(n in pids and owns(pids[n], listening.get(ports[n], ()))
+               for n in names):
+            sys.exit(0)
+        time.sleep(0.02)
+    sys.exit(1)
+
+
 def once(name):
     repoint_swift_conf()
     from swift.common.daemon import run_daemon
@@ -281,6 +339,8 @@ def main():
     cmd = sys.argv[2]
     if cmd == 'setup':
         setup(sys.argv[3:])
+    elif cmd == 'wait' and len(sys.argv) > 4:
+        wait(sys.argv[4:], float(sys.argv[3]))
     elif cmd == 'start' and len(sys.argv) > 3:
         start(sys.argv[3:])
     elif cmd == 'once' and len(sys.argv) == 4:

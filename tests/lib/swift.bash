@@ -82,25 +82,8 @@ swift_pid_alive() { kill -0 "$1" 2>/dev/null; }
 # swift_port HOME NAME
 swift_port() { awk -v n="$2" '$1 == n { print $2 }' "$1/ports"; }
 
-# swift_listening HOME: every daemon is alive and listens on its own port
-# (not merely someone on that port: another suite may have taken it).
-# Returns 2 when one has died.
-swift_listening() {
-	local home=$1 pid name port socks
-	for name in memcached launcher account container object proxy; do
-		grep -q " $name\$" "$home/pids" || return 1
-	done
-	socks=$(ss -Hltnp 2>/dev/null)
-	while read -r pid name; do
-		swift_pid_alive "$pid" || return 2
-		[ "$name" = launcher ] && continue
-		port=$(swift_port "$home" "$name")
-		grep -q "127.0.0.1:$port .*pid=$pid," <<<"$socks" || return 1
-	done <"$home/pids"
-}
-
 swift_try_start() {
-	local home=$1 i rc
+	local home=$1
 	shift
 	rm -rf "${home:?}"/*
 	mkdir -p "$home/log"
@@ -110,14 +93,10 @@ swift_try_start() {
 		-p "$(swift_port "$home" memcached)" -U 0 -m 64 -u "$(id -un)"
 	swift_spawn "$home" launcher "$SWIFT_PY" "$SWIFT_LIB/swift-launch.py" \
 		"$home" start account container object proxy
-	for i in $(seq 1 1200); do
-		swift_listening "$home"
-		rc=$?
-		[ $rc -eq 2 ] && return 1
-		[ $rc -eq 0 ] && break
-		sleep 0.05
-	done
-	[ $rc -eq 0 ] || return 1
+	# A port may have been taken between the pick and the bind, even by
+	# another suite's Swift: wait until each daemon listens itself.
+	"$SWIFT_PY" "$SWIFT_LIB/swift-launch.py" "$home" wait 60 \
+		memcached account container object proxy || return 1
 	SWIFT_URL=http://127.0.0.1:$(swift_port "$home" proxy)
 	curl -sf "$SWIFT_URL/healthcheck" >/dev/null || return 1
 	curl -sf -o /dev/null -H 'X-Auth-User: test:tester' \
