@@ -468,6 +468,19 @@ on_read(char *b, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
+/* curl rewinds an upload it must send again on a new connection. */
+static int
+on_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct xfer *x = arg;
+
+	if (origin != SEEK_SET || offset < 0 ||
+	    (size_t)offset > x->r->body_len)
+		return CURL_SEEKFUNC_FAIL;
+	x->up_pos = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
 static int
 on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     curl_off_t un)
@@ -553,6 +566,8 @@ perform(struct swift_ctx *c, struct xfer *x, const char *url,
 		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
 		curl_easy_setopt(h, CURLOPT_READDATA, x);
+		curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+		curl_easy_setopt(h, CURLOPT_SEEKDATA, x);
 		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
 		    (curl_off_t)r->body_len);
 	} else if (strcmp(r->method, "POST") == 0) {
@@ -614,6 +629,7 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 	struct curl_slist *hdrs, *h, tok, expect, range, ifmatch;
 	char rangebuf[64], ifmatchbuf[SWIFT_ETAG_LEN + 16], reason[128];
 	char etag0[SWIFT_ETAG_LEN] = "", note[ERRBODY_MAX + 8];
+	char what[1100];
 	struct xfer x;
 	int attempt, reauthed = 0, tries = 0;
 	CURLcode cc;
@@ -626,10 +642,12 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 	x.resp = resp;
 	x.errstr = errstr;
 	x.auth = auth;
+	/* "PUT c/o", or just "v1 authentication". */
+	snprintf(what, sizeof(what), "%s%s%s", auth ? "" : r->method,
+	    auth ? "" : " ", name);
 	for (attempt = 0;; attempt++) {
 		if (stopped(c))
-			return errstr_set(errstr, "%s %s: interrupted",
-			    r->method, name);
+			return errstr_set(errstr, "%s: interrupted", what);
 		if (!auth && c->token_len == 0 && authenticate(c, errstr) < 0)
 			return -1;
 		/* The header list is built on the stack so that the token
@@ -668,8 +686,7 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 
 			if (n == NULL) {
 				curl_slist_free_all(h);
-				return errstr_set(errstr, "%s %s: out of memory",
-				    r->method, name);
+				return errstr_set(errstr, "%s: out of memory", what);
 			}
 			h = n;
 		}
@@ -705,17 +722,16 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 		if (x.sink_failed)
 			return -1;
 		if (stopped(c))
-			return errstr_set(errstr, "%s %s: interrupted",
-			    r->method, name);
+			return errstr_set(errstr, "%s: interrupted", what);
 		if (x.too_big)
-			return errstr_set(errstr, "%s %s: response larger than "
-			    "%zu bytes", r->method, name, r->capture_max);
+			return errstr_set(errstr, "%s: response larger than "
+			    "%zu bytes", what, r->capture_max);
 		errbody_note(&x, note, sizeof(note));
 		delay = 0;
 		if (cc != CURLE_OK) {
 			if (!retryable_curl(cc))
-				return errstr_set(errstr, "%s %s: %s", r->method,
-				    name, curl_easy_strerror(cc));
+				return errstr_set(errstr, "%s: %s", what,
+				    curl_easy_strerror(cc));
 			snprintf(reason, sizeof(reason), "%s",
 			    curl_easy_strerror(cc));
 			logf_(c, "%s %s: %s", r->method, url_path(url), reason);
@@ -727,14 +743,13 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 				memcpy(etag0, resp->etag, sizeof(etag0));
 			if (resp->status == 401 && !auth) {
 				if (c->kind == AUTH_PREAUTH)
-					return errstr_set(errstr, "%s %s: HTTP 401:"
+					return errstr_set(errstr, "%s: HTTP 401:"
 					    " the token in OS_AUTH_TOKEN was "
 					    "refused (pre-authenticated: cannot "
-					    "re-authenticate)", r->method, name);
+					    "re-authenticate)", what);
 				if (reauthed)
-					return errstr_set(errstr, "%s %s: HTTP 401"
-					    " after re-authenticating%s",
-					    r->method, name, note);
+					return errstr_set(errstr, "%s: HTTP 401"
+					    " after re-authenticating%s", what, note);
 				reauthed = 1;
 				c->token_len = 0;
 				attempt--;
@@ -743,15 +758,13 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 			if (resp->status != 408 && resp->status != 429 &&
 			    resp->status < 500) {
 				if (resp->status == 412 && x.resume_from > 0)
-					return errstr_set(errstr, "%s %s: the "
-					    "object changed during the transfer",
-					    r->method, name);
+					return errstr_set(errstr, "%s: the "
+					    "object changed during the transfer", what);
 				if (x.resume_from > 0 &&
 				    resp->status == 206 && (!x.has_range ||
 				    x.range_start != x.resume_from))
-					return errstr_set(errstr, "%s %s: the "
-					    "server resumed at the wrong offset",
-					    r->method, name);
+					return errstr_set(errstr, "%s: the "
+					    "server resumed at the wrong offset", what);
 				if (resp->status == 416 && x.resume_from > 0)
 					resp->status = 200;
 				if (resp->status == 206 && x.resume_from > 0)
@@ -767,8 +780,8 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 				}
 				return 0;
 			}
-			snprintf(reason, sizeof(reason), "HTTP %ld%s",
-			    resp->status, note);
+			snprintf(reason, sizeof(reason), "HTTP %ld",
+			    resp->status);
 			if (x.retry_after[0] != '\0') {
 				char *end;
 
@@ -781,8 +794,8 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 			}
 		}
 		if (attempt >= c->o.retries)
-			return errstr_set(errstr, "%s %s: %s after %d %s",
-			    r->method, name, reason, tries,
+			return errstr_set(errstr, "%s: %s after %d %s",
+			    what, reason, tries,
 			    tries == 1 ? "try" : "tries");
 		if (delay == 0)
 			delay = 1000L << (attempt < 5 ? attempt : 5);
@@ -792,8 +805,7 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 		    url_path(url), attempt + 1, c->o.retries,
 		    (double)delay / 1000);
 		if (nap(c, delay) < 0)
-			return errstr_set(errstr, "%s %s: interrupted",
-			    r->method, name);
+			return errstr_set(errstr, "%s: interrupted", what);
 	}
 }
 
