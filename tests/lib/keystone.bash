@@ -29,7 +29,7 @@
 # Keystone's log: $KS_HOME/log/keystone.log.
 
 keystone_start() {
-	local home i port pw
+	local home port pw
 	home=$(mktemp -d "$(scratch)/keystone.XXXXXX")
 	mkdir -p "$home/log"
 	echo "$home" >>"$(scratch)/keystone-instances"
@@ -55,7 +55,7 @@ keystone_start() {
 	enabled = false
 	CONF
 	swift_spawn "$home" keystone "$SWIFT_PY" "$SWIFT_LIB/keystone-run.py" "$home"
-	for i in $(seq 1 2400); do
+	for _ in $(seq 1 2400); do
 		[ -s "$home/port" ] && break
 		keystone_alive "$home" || break
 		sleep 0.05
@@ -86,7 +86,7 @@ keystone_start() {
 		use = egg:swift#keystoneauth
 		operator_roles = admin,member"
 	echo "$SWIFT_URL" >"$home/swift.url"
-	for i in $(seq 1 6000); do
+	for _ in $(seq 1 6000); do
 		[ -e "$home/ready" ] && break
 		keystone_alive "$home" || break
 		sleep 0.05
@@ -118,11 +118,11 @@ keystone_token() {
 }
 
 keystone_stop_dir() {
-	local pid i
+	local pid
 	pid=$(awk '$2 == "keystone" { print $1 }' "$1/pids" 2>/dev/null)
 	[ -n "$pid" ] || return 0
 	kill -9 "$pid" 2>/dev/null
-	for i in $(seq 1 400); do
+	for _ in $(seq 1 400); do
 		swift_pid_alive "$pid" || break
 		sleep 0.025
 	done
