@@ -105,3 +105,93 @@ teardown() { common_teardown; }
 	run swift list c
 	assert_output keep
 }
+
+@test "the fault proxy answers 503 for the next N matching requests, then passes" {
+	head -c 200000 /dev/urandom >"$T/f"
+	cd "$T"
+	swift upload c f
+	swift_fault_start
+	[[ $ST_AUTH == "$FAULT_URL/auth/v1.0" ]]
+	swift_fault 'status 503 count=2 method=GET path=/c/f$'
+	run --separate-stderr swift --retries 0 download c f -o "$T/back"
+	assert_failure
+	assert_equal "$stderr" "Error downloading object 'c/f': Object GET failed: $FAULT_URL/v1/AUTH_test/c/f 503 Service Unavailable   b'fault proxy: rule 1\n'"
+	run swift --retries 1 download c f -o "$T/back"
+	assert_success
+	assert_equal "$(sha "$T/back")" "$(sha "$T/f")"
+	run grep -c '^GET /v1/AUTH_test/c/f 503 range=- if-match=- fault=1$' "$SWIFT_HOME/fault.log"
+	assert_output 2
+	run grep -c '^GET /v1/AUTH_test/c/f 200 ' "$SWIFT_HOME/fault.log"
+	assert_output 1
+}
+
+@test "the fault proxy drops a response after N body bytes; a Range request resumes" {
+	head -c 300000 /dev/urandom >"$T/f"
+	cd "$T"
+	swift upload c f
+	swift_fault_start
+	swift_auth
+	local url=$FAULT_URL/v1/AUTH_test/c/f etag
+	etag=$(md5sum <"$T/f" | cut -d' ' -f1)
+	swift_fault 'drop-response 100000 method=GET'
+	run curl -s -o "$T/part" -H "X-Auth-Token: $SWIFT_TOKEN" "$url"
+	assert_equal "$status" 18 # partial file
+	assert_equal "$(stat -c %s "$T/part")" 100000
+	curl -sf -o "$T/rest" -r 100000- -H "If-Match: $etag" \
+		-H "X-Auth-Token: $SWIFT_TOKEN" "$url"
+	assert_equal "$(cat "$T/part" "$T/rest" | sha)" "$(sha "$T/f")"
+	run swift_fault_log
+	assert_line "GET /v1/AUTH_test/c/f DROP range=- if-match=- fault=1"
+	assert_line "GET /v1/AUTH_test/c/f 206 range=bytes=100000- if-match=$etag"
+}
+
+@test "the fault proxy cuts an upload mid-body; swift upload retries and the object is whole" {
+	head -c 500000 /dev/urandom >"$T/f"
+	cd "$T"
+	swift_fault_start
+	swift_fault 'drop-request 65536 method=PUT path=/c/f$'
+	run swift upload c f
+	assert_success
+	assert_output 'f [after 2 attempts]'
+	run grep -c '^PUT /v1/AUTH_test/c/f DROP .* fault=1$' "$SWIFT_HOME/fault.log"
+	assert_output 1
+	swift_cli download c f -o "$T/back"
+	assert_equal "$(sha "$T/back")" "$(sha "$T/f")"
+}
+
+@test "the fault proxy refuses every PUT for good; nothing is written" {
+	echo data >"$T/f"
+	cd "$T"
+	swift_cli post c
+	swift_fault_start
+	swift_fault 'status 503 count=forever method=PUT'
+	run --separate-stderr swift --retries 2 upload c f
+	assert_failure
+	assert_equal "${stderr_lines[-1]}" "Object PUT failed: $FAULT_URL/v1/AUTH_test/c/f 503 Service Unavailable   b'fault proxy: rule 1\\n'"
+	run grep -c '^PUT /v1/AUTH_test/c/f 503 .* fault=1$' "$SWIFT_HOME/fault.log"
+	assert_output 3
+	swift_fault_clear
+	run swift list c
+	assert_success
+	assert_output ''
+	run swift upload c f
+	assert_success
+}
+
+@test "chunked and keep-alive requests pass through the fault proxy" {
+	swift_fault_start
+	swift_auth
+	local url=$FAULT_URL/v1/AUTH_test
+	head -c 150000 /dev/urandom >"$T/f"
+	curl -sf -X PUT -H "X-Auth-Token: $SWIFT_TOKEN" "$url/c"
+	# chunked upload from a pipe, then two requests on one connection
+	run curl -s -T - -H "X-Auth-Token: $SWIFT_TOKEN" -w '%{http_code}' \
+		"$url/c/chunked" <"$T/f"
+	assert_output 201
+	run curl -sv -o "$T/b1" -H "X-Auth-Token: $SWIFT_TOKEN" "$url/c/chunked" \
+		-o "$T/b2" "$url/c/chunked"
+	assert_output --partial 'Re-using existing connection'
+	assert_equal "$(sha "$T/b1")" "$(sha "$T/f")"
+	run grep -c '^PUT /v1/AUTH_test/c/chunked 201' "$SWIFT_HOME/fault.log"
+	assert_output 1
+}

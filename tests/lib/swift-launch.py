@@ -222,10 +222,9 @@ def start(names):
     quick_monkey_patch()
     from swift.common import utils
     from swift.common.wsgi import run_wsgi
-    import swift.account.server  # noqa: F401
-    import swift.container.server  # noqa: F401
-    import swift.obj.server  # noqa: F401
-    import swift.proxy.server  # noqa: F401
+    import importlib
+    for kind in ('account', 'container', 'obj', 'proxy'):
+        importlib.import_module('swift.%s.server' % kind)
     utils.eventlet_monkey_patch()
     if 'proxy' in names:
         build_rings()

@@ -77,7 +77,13 @@ swift_spawn() {
 	disown $!
 }
 
-swift_pid_alive() { kill -0 "$1" 2>/dev/null; }
+# A zombie counts as gone: its parent may not have reaped it yet.
+swift_pid_alive() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
 
 # swift_port HOME NAME
 swift_port() { awk -v n="$2" '$1 == n { print $2 }' "$1/ports"; }
@@ -99,15 +105,17 @@ swift_try_start() {
 		memcached account container object proxy || return 1
 	SWIFT_URL=http://127.0.0.1:$(swift_port "$home" proxy)
 	curl -sf "$SWIFT_URL/healthcheck" >/dev/null || return 1
+	# (a proxy for Keystone has no tempauth)
+	grep -q '^pipeline = .*tempauth' "$home/proxy-server.conf" || return 0
 	curl -sf -o /dev/null -H 'X-Auth-User: test:tester' \
 		-H 'X-Auth-Key: testing' "$SWIFT_URL/auth/v1.0" || return 1
 }
 
 swift_start() {
-	local home try
+	local home
 	home=$(swift_new_home) || fail "swift_start: no home dir"
 	echo "$home" >>"$(scratch)/swift-instances"
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		if swift_try_start "$home" "$@"; then
 			export SWIFT_HOME=$home SWIFT_URL
 			export ST_AUTH=$SWIFT_URL/auth/v1.0 ST_USER=test:tester ST_KEY=testing
@@ -125,9 +133,9 @@ swift_start() {
 # swift_wait_gone HOME GREP-FLAG: waits (10 s at most) until the pids of
 # HOME (without the launcher with -v, only it with '') are gone.
 swift_wait_gone() {
-	local pid name i
+	local pid name
 	grep ${2:+"$2"} ' launcher$' "$1/pids" | while read -r pid name; do
-		for i in $(seq 1 400); do
+		for _ in $(seq 1 400); do
 			swift_pid_alive "$pid" || break
 			sleep 0.025
 		done
@@ -195,7 +203,7 @@ swift_expirer_pass() {
 }
 
 swift_fault_start() {
-	local i port h url
+	local port h url
 	: >"$SWIFT_HOME/fault.rules"
 	: >"$SWIFT_HOME/fault.log"
 	rm -f "$SWIFT_HOME/fault.port"
@@ -204,7 +212,7 @@ swift_fault_start() {
 		--upstream "${SWIFT_URL#http://}" \
 		--rules "$SWIFT_HOME/fault.rules" --log "$SWIFT_HOME/fault.log" \
 		--port-file "$SWIFT_HOME/fault.port"
-	for i in $(seq 1 400); do
+	for _ in $(seq 1 400); do
 		[ -s "$SWIFT_HOME/fault.port" ] && break
 		sleep 0.025
 	done
