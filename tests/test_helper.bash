@@ -18,6 +18,8 @@ scratch() { echo "$SCRATCH"; }
 
 common_teardown() {
 	redis_stop_all
+	keystone_stop_all
+	swift_stop_all
 	[ -n "${SCRATCH:-}" ] && rm -rf "$SCRATCH"
 }
 
@@ -28,3 +30,5 @@ sha() { sha256sum "$@" | cut -d' ' -f1; }
 assert_no_file() { [ ! -e "$1" ] || fail "expected no file: $1"; }
 
 source "$RDBPIPE_TOP/tests/lib/redis.bash"
+source "$RDBPIPE_TOP/tests/lib/swift.bash"
+source "$RDBPIPE_TOP/tests/lib/keystone.bash"

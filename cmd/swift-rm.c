@@ -1,0 +1,199 @@
+/*
+ * swift-rm: delete objects; a Static Large Object goes with its segments
+ * (?multipart-manifest=delete).  A name that is not there is reported and
+ * the others are still deleted.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+#include "opt.h"
+#include "swift.h"
+
+static const char *prog = "swift-rm";
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: swift-rm [-qv] [-c CONTAINER] [--retries N] "
+	    "[--insecure] OBJECT...\n");
+}
+
+static void __attribute__((noreturn))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	exit(2);
+}
+
+/* Judges the bulk-delete report of ?multipart-manifest=delete, which
+ * answers 200 whatever happened and tells the truth in its body. */
+static int
+bulk_report(const char *name, const struct swift_resp *resp, char *errstr)
+{
+	const struct json *errs;
+	const char *status;
+	struct json *j;
+	char e[ERRSTR_LEN];
+	uint64_t found = 0;
+	int rc = 0;
+
+	j = json_parse(resp->body ? resp->body : "", resp->body_len, e);
+	if (j == NULL)
+		return errstr_set(errstr, "DELETE %s: report: %s", name, e);
+	status = json_get_str(j, "Response Status");
+	errs = json_get(j, "Errors");
+	json_get_u64(j, "Number Deleted", &found);
+	if (status == NULL || (strncmp(status, "200", 3) != 0 &&
+	    strncmp(status, "204", 3) != 0)) {
+		const struct json *first = errs && errs->child ?
+		    errs->child : NULL;
+		const struct json *why = first && first->child &&
+		    first->child->next ? first->child->next : NULL;
+
+		rc = errstr_set(errstr, "DELETE %s: %s%s%s", name,
+		    status ? status : "no status in the report",
+		    why && why->type == JSON_STRING ? ": " : "",
+		    why && why->type == JSON_STRING ? why->str : "");
+	}
+	json_free(j);
+	return rc;
+}
+
+/* Deletes one object; returns 0, 1 when it is not there, or -1. */
+static int
+rm_one(struct swift_ctx *sc, const char *container, const char *object,
+    char *errstr)
+{
+	const char *accept[2] = { "Accept: application/json", NULL };
+	struct swift_req r;
+	struct swift_resp resp;
+	int slo, rc;
+
+	memset(&r, 0, sizeof(r));
+	r.method = "HEAD";
+	r.container = container;
+	r.object = object;
+	if (swift_request(sc, &r, &resp, errstr) < 0)
+		return -1;
+	if (resp.status == 404)
+		return 1;
+	if (resp.status != 200)
+		return errstr_set(errstr, "HEAD %s/%s: HTTP %ld", container,
+		    object, resp.status);
+	slo = resp.slo;
+	r.method = "DELETE";
+	if (slo) {
+		r.query = "multipart-manifest=delete";
+		r.headers = accept;
+		r.capture_max = 16 * 1024 * 1024;
+	}
+	if (swift_request(sc, &r, &resp, errstr) < 0)
+		return -1;
+	/* A retry after a lost reply finds it already gone. */
+	if (resp.status == 404)
+		rc = resp.tries > 1 ? 0 : 1;
+	else if (resp.status == 200 && slo) {
+		char name[2048];
+
+		snprintf(name, sizeof(name), "%s/%s", container, object);
+		rc = bulk_report(name, &resp, errstr);
+	} else if (resp.status == 204 || resp.status == 200)
+		rc = 0;
+	else
+		rc = errstr_set(errstr, "DELETE %s/%s: HTTP %ld", container,
+		    object, resp.status);
+	free(resp.body);
+	return rc;
+}
+
+enum { OPT_RETRIES = 256, OPT_INSECURE, OPT_HELP, OPT_VERSION };
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "container", required_argument, NULL, 'c' },
+		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *container = swift_default_container();
+	struct swift_opts so;
+	struct swift_ctx *sc;
+	char e[ERRSTR_LEN];
+	int c, i, verbose = 0, failed = 0, rc;
+	long l;
+
+	memset(&so, 0, sizeof(so));
+	so.retries = SWIFT_DEFAULT_RETRIES;
+	if (cli_init(e) < 0)
+		errx(1, "%s", e);
+	while ((c = getopt_long(argc, argv, "c:vq", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			container = optarg;
+			break;
+		case OPT_RETRIES:
+			if (opt_long(optarg, 0, 100, &l, e) < 0)
+				usage_error("--retries: %s", e);
+			so.retries = (int)l;
+			break;
+		case OPT_INSECURE:
+			so.insecure = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'q':
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("%s %s\n", prog, RDBPIPE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind == argc)
+		usage_error("no OBJECT named");
+	for (i = optind; i < argc; i++)
+		if (*argv[i] == '\0')
+			usage_error("empty OBJECT name");
+	so.log_prog = verbose ? prog : NULL;
+	if ((sc = swift_new(&so, e)) == NULL)
+		errx(1, "%s", e);
+	for (i = optind; i < argc; i++) {
+		rc = rm_one(sc, container, argv[i], e);
+		if (rc == 1)
+			warnx("%s/%s: not found", container, argv[i]);
+		else if (rc < 0)
+			warnx("%s", e);
+		else if (verbose)
+			fprintf(stderr, "%s: deleted %s/%s\n", prog, container,
+			    argv[i]);
+		if (rc != 0)
+			failed = 1;
+	}
+	swift_free(sc);
+	return failed;
+}

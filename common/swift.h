@@ -1,0 +1,106 @@
+/*
+ * OpenStack Swift over libcurl: authentication (v1, Keystone v3 password or
+ * application credential, a pre-authenticated token), and the one request
+ * path everything goes through, with retries and backoff, a single
+ * re-authentication on 401, and GETs that resume with Range and If-Match
+ * after a dropped connection without repeating or losing a byte.  Secrets
+ * (keys, passwords, tokens) live in sodium_malloc memory and never reach a
+ * message or the log.
+ */
+#ifndef RDBPIPE_SWIFT_H
+#define RDBPIPE_SWIFT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errstr.h"
+#include "io.h"
+
+#define SWIFT_DEFAULT_CONTAINER	"database_backups"
+#define SWIFT_DEFAULT_RETRIES	5
+#define SWIFT_ETAG_LEN		64
+
+struct swift_opts {
+	int			 retries;	/* tries after the first */
+	int			 insecure;	/* no TLS verification */
+	/* Non-NULL: each request's method, URL path and status (never a
+	 * secret) go to stderr as "log_prog: ..." lines, for -v. */
+	const char		*log_prog;
+	/* When it becomes non-zero (a signal handler sets it), transfers and
+	 * backoff sleeps stop and the request fails with "interrupted". */
+	volatile sig_atomic_t	*stop;
+};
+
+/* The cluster's large-object limits, from /info (Swift's defaults when it
+ * does not say). */
+struct swift_limits {
+	uint64_t	max_manifest_segments;
+	uint64_t	max_manifest_size;
+	uint64_t	min_segment_size;
+	uint64_t	max_file_size;
+};
+
+struct swift_req {
+	const char		*method;	/* GET HEAD PUT POST DELETE */
+	const char		*container;	/* NULL for the account */
+	const char		*object;	/* NULL for the container */
+	const char		*query;		/* already encoded, or NULL */
+	const char *const	*headers;	/* "Name: value", NULL-ended */
+	const void		*body;		/* PUT/POST body in memory */
+	size_t			 body_len;
+	/* A GET's body goes to sink when the status is 2xx; a broken
+	 * transfer resumes where the sink left off. */
+	io_sink_fn		 sink;
+	void			*sink_arg;
+	/* Otherwise up to capture_max bytes of it are kept in resp->body
+	 * (more is an error). */
+	size_t			 capture_max;
+};
+
+struct swift_resp {
+	long		 status;
+	int		 tries;		/* requests sent, re-auth excluded */
+	char		 etag[SWIFT_ETAG_LEN];	/* without quotes */
+	int		 has_length;
+	uint64_t	 length;	/* Content-Length */
+	int		 slo;		/* X-Static-Large-Object: True */
+	int		 dlo;		/* X-Object-Manifest present */
+	uint64_t	 delete_at;	/* X-Delete-At, 0 when absent */
+	char		 last_modified[40];
+	char		*body;		/* captured, NUL-terminated; free() */
+	size_t		 body_len;
+};
+
+struct swift_ctx;
+
+/* Reads the credentials from the environment (see swift-put(1)), wiping
+ * secret variables, and prepares libcurl; returns NULL with errstr set. */
+struct swift_ctx *swift_new(const struct swift_opts *o, char *errstr);
+
+/* Frees everything, wiping the secrets. */
+void swift_free(struct swift_ctx *c);
+
+/* Sets the stop flag pointer (NULL: never stop), e.g. to clean up after
+ * an interruption. */
+void swift_set_stop(struct swift_ctx *c, volatile sig_atomic_t *stop);
+
+/* Sends a request, authenticating first when needed, retrying connection
+ * errors, 408, 429 and 5xx, re-authenticating once on 401; returns 0 once
+ * a final status is in resp (the caller judges it; free resp->body), or
+ * -1 with "METHOD container/object: why" in errstr. */
+int swift_request(struct swift_ctx *c, const struct swift_req *r,
+    struct swift_resp *resp, char *errstr);
+
+/* Reads /info for the large-object limits (defaults when the cluster does
+ * not publish them); returns 0 or -1. */
+int swift_info(struct swift_ctx *c, struct swift_limits *l, char *errstr);
+
+/* The container from SWIFT_CONTAINER, else SWIFT_DEFAULT_CONTAINER. */
+const char *swift_default_container(void);
+
+/* Percent-encodes s (everything but unreserved characters, and '/' when
+ * keep_slash); returns malloc'd text or NULL. */
+char *swift_urlencode(const char *s, int keep_slash);
+
+#endif

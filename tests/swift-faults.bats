@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# swift-put, swift-get and swift-rm through the suite's fault proxy
+# (tests/lib/faultproxy.py): 503s, 429s, 401s and cut connections at
+# chosen requests, with its request log as the proof of what was retried.
+
+load test_helper
+load swift_common
+
+setup_file() { swift_file_setup; }
+teardown_file() { common_teardown; }
+setup() {
+	swift_test_setup
+	swift_fault_start
+	# The container exists, so that the logs hold no container creation.
+	swift_curl "$C" -X PUT -o /dev/null
+}
+teardown() { common_teardown; }
+
+# flog REGEX: the fault log lines matching REGEX
+flog() { swift_fault_log | grep -E "$1" || true; }
+
+@test "upload: 503s and a connection cut mid-segment are retried; the bytes are exact" {
+	mkdata 3500000 "$T/in"
+	swift_fault "status 503 count=2 method=PUT path=/${C}_segments/.*/00000001\$" \
+		"drop-request 300000 method=PUT path=/${C}_segments/.*/00000002\$" \
+		"status 500 method=PUT path=multipart-manifest=put"
+	run -0 --separate-stderr swift-put -S 1M up <"$T/in"
+	assert_equal "$stderr" ""
+	swift-get up | cmp - "$T/in"
+	assert_equal "$(flog '^PUT .*/00000001 ' | awk '{print $3}' | tr '\n' ' ')" "503 503 201 "
+	assert_equal "$(flog '^PUT .*/00000002 ' | awk '{print $3}' | tr '\n' ' ')" "DROP 201 "
+	assert_equal "$(flog 'PUT .*multipart-manifest=put' | awk '{print $3}' | tr '\n' ' ')" "500 201 "
+}
+
+@test "upload: a plain PUT cut mid-body and a 408 are retried" {
+	mkdata 500000 "$T/in"
+	swift_fault "drop-request 100000 method=PUT path=/$C/plain\$" \
+		"status 408 method=PUT path=/$C/plain\$"
+	swift-put plain <"$T/in"
+	swift-get plain | cmp - "$T/in"
+	assert_equal "$(flog "PUT /v1/AUTH_test/$C/plain " | awk '{print $3}' | tr '\n' ' ')" "DROP 408 201 "
+}
+
+@test "upload: 429 with Retry-After is honoured" {
+	echo hello >"$T/in"
+	swift_fault "status 429 retry-after=2 method=PUT path=/$C/slow\$"
+	run -0 --separate-stderr swift-put -v slow <"$T/in"
+	grep -qx "swift-put: PUT /v1/AUTH_test/$C/slow: 429" <<<"$stderr"
+	grep -qx "swift-put: PUT /v1/AUTH_test/$C/slow: retry 1 of 5 in 2.0 s" <<<"$stderr"
+	assert_equal "$(flog "PUT /v1/AUTH_test/$C/slow " | awk '{print $3}' | tr '\n' ' ')" "429 201 "
+}
+
+@test "upload: a 401 mid-transfer re-authenticates once and goes on" {
+	mkdata 3000000 "$T/in"
+	swift_fault "status 401 method=PUT path=/${C}_segments/.*/00000001\$"
+	swift-put -S 1M reauth <"$T/in"
+	swift-get reauth | cmp - "$T/in"
+	[ "$(flog '^GET /auth/v1.0 200' | wc -l)" -ge 2 ] || fail "no second authentication"
+	assert_equal "$(flog '^PUT .*/00000001 ' | awk '{print $3}' | tr '\n' ' ')" "401 201 "
+}
+
+@test "upload: when a segment always fails, exit 1 after the retries, nothing left" {
+	mkdata 3500000 "$T/in"
+	swift_fault "status 503 count=forever method=PUT path=/${C}_segments/.*/00000002\$"
+	run -1 --separate-stderr swift-put --retries 2 -S 1M doomed <"$T/in"
+	[[ "$stderr" =~ ^"swift-put: PUT ${C}_segments/doomed/slo/"[0-9]+\.[0-9]+"/1048576/00000002: HTTP 503 after 3 tries"$ ]] ||
+		fail "unexpected: $stderr"
+	[ "$(flog '^PUT .*/00000002 ' | wc -l)" = 3 ]
+	assert_no_object "$C" doomed
+	assert_no_segments "$C"
+	# The two good segments were written, then deleted; the failed one
+	# is deleted too, in case a try stored it.
+	assert_equal "$(flog "^DELETE /v1/AUTH_test/${C}_segments/doomed/slo/" | awk '{print $2, $3}' | sed 's|.*/||')" "$(printf '%s\n' '00000002 404' '00000001 204' '00000000 204')"
+}
+
+@test "when Swift refuses everything, exit 1 with the status and the count of tries" {
+	swift_fault "status 503 count=forever"
+	run -1 --separate-stderr swift-put --retries 1 x </dev/null
+	assert_equal "$stderr" "swift-put: v1 authentication: HTTP 503 after 2 tries"
+	run -1 --separate-stderr swift-get --retries 0 x
+	assert_equal "$stderr" "swift-get: v1 authentication: HTTP 503 after 1 try"
+}
+
+@test "download: a connection cut mid-object resumes with Range and If-Match, byte-exact" {
+	local etag
+	mkdata 3000000 "$T/in"
+	swift-put plain <"$T/in"
+	etag=$(md5sum <"$T/in" | cut -d' ' -f1)
+	swift_fault "drop-response 1000000 method=GET path=/$C/plain\$" \
+		"drop-response 1500000 method=GET path=/$C/plain\$"
+	swift-get plain >"$T/out"
+	cmp "$T/out" "$T/in"
+	assert_equal "$(flog "^GET /v1/AUTH_test/$C/plain ")" "$(printf '%s\n' \
+		"GET /v1/AUTH_test/$C/plain DROP range=- if-match=\"$etag\" fault=1" \
+		"GET /v1/AUTH_test/$C/plain DROP range=bytes=1000000- if-match=\"$etag\" fault=2" \
+		"GET /v1/AUTH_test/$C/plain 206 range=bytes=2500000- if-match=\"$etag\"")"
+}
+
+@test "download: a large object resumes inside a segment; 503s on the manifest are retried" {
+	local seg
+	mkdata 3500000 "$T/in"
+	swift-put -S 1M big <"$T/in"
+	swift_fault "status 503 method=GET path=multipart-manifest=get" \
+		"drop-response 700000 method=GET path=/${C}_segments/.*/00000001\$" \
+		"drop-response 0 method=GET path=/${C}_segments/.*/00000002\$"
+	swift-get big >"$T/out"
+	cmp "$T/out" "$T/in"
+	assert_equal "$(flog 'multipart-manifest=get' | awk '{print $3}' | tr '\n' ' ')" "503 200 "
+	assert_equal "$(flog '^GET .*/00000001 ' | awk '{print $3, $4}' | tr '\n' ' ')" "DROP range=- 206 range=bytes=700000- "
+	assert_equal "$(flog '^GET .*/00000002 ' | awk '{print $3, $4}' | tr '\n' ' ')" "DROP range=- 200 range=- "
+}
+
+@test "download: the object replaced during a resumed transfer is an error, not a mix" {
+	mkdata 3000000 "$T/in"
+	mkdata 3000000 "$T/new"
+	swift-put plain <"$T/in"
+	# The first GET is cut, then every retry gets 503 until the object
+	# has been replaced (straight to Swift) and the rules are cleared.
+	swift_fault "drop-response 1000000 method=GET path=/$C/plain\$" \
+		"status 503 count=forever method=GET path=/$C/plain\$"
+	swift-get --retries 20 plain >"$T/out" 2>"$T/err" &
+	local pid=$! rc=0 i
+	for i in $(seq 1 600); do
+		[ -n "$(flog 'fault=2')" ] && break
+		sleep 0.05
+	done
+	[ -n "$(flog 'fault=2')" ] || fail "no retry seen"
+	swift_cli upload "$C" "$T/new" --object-name plain >/dev/null
+	swift_fault_clear
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 1
+	assert_equal "$(cat "$T/err")" "swift-get: GET $C/plain: the object changed during the transfer"
+	assert_equal "$(flog "^GET /v1/AUTH_test/$C/plain " | tail -1 | awk '{print $3, $4}')" "412 range=bytes=1000000-"
+}
+
+@test "rm: a DELETE whose reply was lost counts as done" {
+	echo x | swift-put gone
+	swift_fault "drop-response 0 method=DELETE path=/$C/gone\$"
+	run -0 --separate-stderr swift-rm gone
+	assert_equal "$stderr" ""
+	assert_no_object "$C" gone
+}
+
+@test "a token that expires during a slow upload is renewed" {
+	swift_start $'[filter:tempauth]\ntoken_life = 2'
+	(head -c 1048576 /dev/urandom; sleep 3; head -c 1048576 /dev/urandom
+	 sleep 3; head -c 1000 /dev/urandom) >"$T/in.fifo.data" &
+	wait
+	# The same bytes, fed slowly: the token dies between segments.
+	(head -c 1048576 "$T/in.fifo.data"; sleep 3
+	 tail -c +1048577 "$T/in.fifo.data" | head -c 1048576; sleep 3
+	 tail -c +2097153 "$T/in.fifo.data") |
+		swift-put -v -S 1M slow 2>"$T/err" || { cat "$T/err"; false; }
+	swift-get slow | cmp - "$T/in.fifo.data"
+	grep -q "PUT /v1/AUTH_test/$C.*: 401$" "$T/err"
+	[ "$(grep -c 'GET /auth/v1.0: 200' "$T/err")" -ge 2 ]
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# The four swift-* programs against Keystone v3 (tests/lib/keystone.bash):
+# password, application credential, a pre-authenticated token, and the
+# failures.  Keystone takes ~25 s to start: once for the whole file.
+
+load test_helper
+load swift_common
+
+setup_file() { keystone_start; }
+teardown_file() { common_teardown; }
+setup() {
+	T=$(scratch)
+	C=k$BATS_TEST_NUMBER
+	export SWIFT_CONTAINER=$C
+}
+teardown() { common_teardown; }
+
+# Keystone credentials stripped to what an application credential needs.
+appcred() {
+	env -u OS_USERNAME -u OS_PASSWORD -u OS_PROJECT_NAME \
+		-u OS_USER_DOMAIN_NAME -u OS_PROJECT_DOMAIN_NAME \
+		OS_APPLICATION_CREDENTIAL_ID="$KS_APPCRED_ID" \
+		OS_APPLICATION_CREDENTIAL_SECRET="$KS_APPCRED_SECRET" "$@"
+}
+
+# A pre-authenticated token and storage URL, no other credentials.
+preauth() {
+	env -u OS_AUTH_URL -u OS_USERNAME -u OS_PASSWORD \
+		OS_STORAGE_URL="$KS_STORAGE_URL" OS_AUTH_TOKEN="$TOKEN" "$@"
+}
+
+@test "password: put, get, ls and rm, a large object included" {
+	mkdata 2500000 "$T/in"
+	swift-put -S 1M big <"$T/in"
+	echo hello | swift-put small
+	swift-get big | cmp - "$T/in"
+	run -0 swift-ls
+	assert_output "$(printf '%s\n' big small)"
+	# python-swiftclient reads it with the same credentials.
+	swift download "$C" big -o - | cmp - "$T/in"
+	run -0 --separate-stderr swift-rm big small
+	run -0 swift-ls
+	assert_output ""
+	[ -z "$(swift list "${C}_segments")" ]
+}
+
+@test "application credential: put, get, ls and rm" {
+	mkdata 2500000 "$T/in"
+	appcred swift-put -S 1M app <"$T/in"
+	appcred swift-get app | cmp - "$T/in"
+	run -0 appcred swift-ls
+	assert_output app
+	appcred swift-rm app
+	[ -z "$(swift list "$C")" ]
+}
+
+@test "pre-authenticated OS_STORAGE_URL and OS_AUTH_TOKEN: put, get, ls and rm" {
+	TOKEN=$(keystone_token)
+	mkdata 2500000 "$T/in"
+	preauth swift-put -S 1M pre <"$T/in"
+	preauth swift-get pre | cmp - "$T/in"
+	run -0 preauth swift-ls
+	assert_output pre
+	preauth swift-rm pre
+	[ -z "$(swift list "$C")" ]
+}
+
+@test "a wrong password: exit 1, a clear message, no password in it" {
+	run -1 --separate-stderr env OS_PASSWORD=not-the-password swift-put x </dev/null
+	assert_equal "$stderr" "swift-put: Keystone authentication: HTTP 401 (check the OS_* credentials)"
+	run -1 --separate-stderr appcred env OS_APPLICATION_CREDENTIAL_SECRET=wrong swift-ls
+	assert_equal "$stderr" "swift-ls: Keystone authentication: HTTP 401 (check the OS_* credentials)"
+	TOKEN=gAAAAAbogus
+	run -1 --separate-stderr preauth swift-ls
+	assert_equal "$stderr" "swift-ls: GET $C: HTTP 401: the token in OS_AUTH_TOKEN was refused (pre-authenticated: cannot re-authenticate)"
+}
+
+@test "the endpoint follows OS_REGION_NAME and OS_INTERFACE" {
+	echo x | OS_INTERFACE=internal swift-put i
+	run -0 env OS_INTERFACE=internalURL swift-ls
+	assert_output i
+	run -1 --separate-stderr env OS_REGION_NAME=Nowhere swift-ls
+	assert_equal "$stderr" "swift-ls: Keystone authentication: no object-store endpoint for interface public in region Nowhere in the catalog"
+	run -1 --separate-stderr env OS_INTERFACE=bogus swift-ls
+	assert_equal "$stderr" "swift-ls: Keystone authentication: no object-store endpoint for interface bogus in region RegionOne in the catalog"
+}
+
+@test "-v shows requests, never the password, the secret or the token" {
+	echo x | swift-put -v v 2>"$T/err"
+	appcred swift-get -v v 2>>"$T/err" >/dev/null
+	grep -qx "swift-put: POST /v3/auth/tokens: 201" "$T/err"
+	grep -qx "swift-put: PUT /v1/AUTH_$KS_PROJECT_ID/$C/v: 201" "$T/err"
+	! grep -qF "$OS_PASSWORD" "$T/err"
+	! grep -qF "$KS_APPCRED_SECRET" "$T/err"
+	! grep -q 'gAAAAA' "$T/err"
+}
