@@ -819,6 +819,9 @@ main(int argc, char *argv[])
 		usage_error("empty OBJECT name");
 	if (has_after && has_at)
 		usage_error("--delete-after and --delete-at do not go together");
+	if (has_at && delete_at <= (uint64_t)time(NULL))
+		usage_error("--delete-at: %llu is in the past",
+		    (unsigned long long)delete_at);
 	if (segsize > SIZE_MAX / 2)
 		usage_error("-S: too large");
 
