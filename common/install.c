@@ -608,11 +608,13 @@ plan_moves(struct install *in, char *errstr)
 {
 	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
 	char src[PATH_MAX], old[PATH_MAX + 8], ts[PATH_MAX + 40];
-	char v[PATH_MAX * 2 + 60];
+	static char lines[8 * (PATH_MAX * 2 + 64)];
+	size_t n = 0;
 	int i;
 
-	if (journal_get(&in->j, "moves", v, sizeof(v)) == 0)
+	if (journal_get(&in->j, "moves", src, sizeof(src)) == 0)
 		return 0;
+	/* One write and one fsync for the whole plan. */
 	for (i = 0; i < 3; i++) {
 		path_in(in, names[i], src, sizeof(src));
 		if (!exists(src))
@@ -620,16 +622,14 @@ plan_moves(struct install *in, char *errstr)
 		snprintf(old, sizeof(old), "%s.old", src);
 		if (exists(old)) {
 			stamp_name(old, ts, sizeof(ts));
-			snprintf(v, sizeof(v), "mv\t%s\t%s", old, ts);
-			if (journal_add(&in->j, "move", v, errstr) < 0)
-				return -1;
+			n += (size_t)snprintf(lines + n, sizeof(lines) - n,
+			    "move mv\t%s\t%s\n", old, ts);
 		}
-		snprintf(v, sizeof(v), "%s\t%s\t%s", i == 0 ? "ln" : "mv",
-		    src, old);
-		if (journal_add(&in->j, "move", v, errstr) < 0)
-			return -1;
+		n += (size_t)snprintf(lines + n, sizeof(lines) - n,
+		    "move %s\t%s\t%s\n", i == 0 ? "ln" : "mv", src, old);
 	}
-	return journal_add(&in->j, "moves", "planned", errstr);
+	snprintf(lines + n, sizeof(lines) - n, "moves planned\n");
+	return journal_append(&in->j, lines, errstr);
 }
 
 /* Splits "KIND<TAB>SRC<TAB>DST"; returns 1 for a link, 0 for a rename,
