@@ -260,66 +260,36 @@ get_plain(struct get *g, const char *etag, char *errstr)
 	return 0;
 }
 
-enum {
-	OPT_RETRIES = 256, OPT_INSECURE, OPT_PROGRESS, OPT_NO_PROGRESS,
-	OPT_HELP, OPT_VERSION
-};
+enum { OPT_HELP = 256, OPT_VERSION };
 
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "container", required_argument, NULL, 'c' },
-		{ "retries", required_argument, NULL, OPT_RETRIES },
-		{ "insecure", no_argument, NULL, OPT_INSECURE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		SWIFT_LONGOPTS,
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct swift_opts so;
+	struct swift_cli o;
 	struct swift_req r;
 	struct swift_resp head;
 	struct progress pr;
 	struct get g;
 	char e[ERRSTR_LEN];
-	int c, verbose = 0, quiet = 0, progress_mode = -1, rc;
-	long l;
+	int c, rc;
 
-	memset(&so, 0, sizeof(so));
 	memset(&g, 0, sizeof(g));
-	so.retries = SWIFT_DEFAULT_RETRIES;
-	g.container = swift_default_container();
+	swift_cli_init(&o);
 	if (cli_init(e) < 0)
 		errx(1, "%s", e);
-	while ((c = getopt_long(argc, argv, "c:vq", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SWIFT_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		if ((rc = swift_cli_option(&o, c, optarg, e)) < 0)
+			usage_error("%s", e);
+		if (rc > 0)
+			continue;
 		switch (c) {
-		case 'c':
-			g.container = optarg;
-			break;
-		case OPT_RETRIES:
-			if (opt_long(optarg, 0, 100, &l, e) < 0)
-				usage_error("--retries: %s", e);
-			so.retries = (int)l;
-			break;
-		case OPT_INSECURE:
-			so.insecure = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case OPT_PROGRESS:
-			progress_mode = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			progress_mode = 0;
-			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 0;
@@ -335,13 +305,14 @@ main(int argc, char *argv[])
 		usage_error("no OBJECT named");
 	if (optind + 1 < argc)
 		usage_error("unexpected argument '%s'", argv[optind + 1]);
+	g.container = o.container;
 	g.object = argv[optind];
 	if (*g.object == '\0')
 		usage_error("empty OBJECT name");
 	if (cli_binary_out(STDOUT_FILENO, e) < 0)
 		errx(1, "%s", e);
-	so.log_prog = verbose ? prog : NULL;
-	if ((g.c = swift_new(&so, e)) == NULL)
+	o.so.log_prog = o.verbose ? prog : NULL;
+	if ((g.c = swift_new(&o.so, e)) == NULL)
 		errx(1, "%s", e);
 
 	memset(&r, 0, sizeof(r));
@@ -359,14 +330,14 @@ main(int argc, char *argv[])
 	g.out.fd.fd = STDOUT_FILENO;
 	g.out.fd.name = "<stdout>";
 	g.out.pr = &pr;
-	progress_init(&pr, prog, quiet ? 0 : cli_progress_on(progress_mode),
+	progress_init(&pr, prog, o.quiet ? 0 : cli_progress_on(o.progress_mode),
 	    head.length);
 	if (head.slo)
 		rc = get_manifest(&g, g.container, g.object, 0, e);
 	else if (head.dlo) {
 		/* A dynamic large object's ETag covers its segments' ETags,
 		 * not the bytes: nothing to check them against. */
-		if (!quiet)
+		if (!o.quiet)
 			warnx("%s/%s: a dynamic large object: its bytes are "
 			    "not verified", g.container, g.object);
 		rc = fetch(&g, g.container, g.object, "", &head, e);
@@ -385,7 +356,7 @@ main(int argc, char *argv[])
 		errx(1, "%s", e);
 	if (close(STDOUT_FILENO) < 0)
 		err(1, "close <stdout>");
-	if (verbose) {
+	if (o.verbose) {
 		char b[32];
 
 		progress_fmt_bytes(b, sizeof(b), g.out.total);

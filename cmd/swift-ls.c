@@ -65,57 +65,40 @@ print_entry(const struct json *e, int longfmt)
 	return 0;
 }
 
-enum { OPT_RETRIES = 256, OPT_INSECURE, OPT_HELP, OPT_VERSION };
+enum { OPT_HELP = 256, OPT_VERSION };
 
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "container", required_argument, NULL, 'c' },
+		SWIFT_LONGOPTS,
 		{ "long", no_argument, NULL, 'l' },
-		{ "retries", required_argument, NULL, OPT_RETRIES },
-		{ "insecure", no_argument, NULL, OPT_INSECURE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *container = swift_default_container(), *prefix = NULL;
+	const char *container, *prefix = NULL;
 	const struct json *k, *last;
-	struct swift_opts so;
+	struct swift_cli o;
 	struct swift_ctx *sc;
 	struct swift_req r;
 	struct swift_resp resp;
 	struct json *j;
 	char e[ERRSTR_LEN], *marker = NULL, *eprefix = NULL, *query = NULL;
-	int c, longfmt = 0, verbose = 0, more = 1;
-	long l;
+	int c, rc, longfmt = 0, more = 1;
 
-	memset(&so, 0, sizeof(so));
-	so.retries = SWIFT_DEFAULT_RETRIES;
+	swift_cli_init(&o);
 	if (cli_init(e) < 0)
 		errx(1, "%s", e);
-	while ((c = getopt_long(argc, argv, "c:lvq", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SWIFT_SHORTOPTS "l", longopts,
+	    NULL)) != -1) {
+		if ((rc = swift_cli_option(&o, c, optarg, e)) < 0)
+			usage_error("%s", e);
+		if (rc > 0)
+			continue;
 		switch (c) {
-		case 'c':
-			container = optarg;
-			break;
 		case 'l':
 			longfmt = 1;
-			break;
-		case OPT_RETRIES:
-			if (opt_long(optarg, 0, 100, &l, e) < 0)
-				usage_error("--retries: %s", e);
-			so.retries = (int)l;
-			break;
-		case OPT_INSECURE:
-			so.insecure = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'q':
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -132,8 +115,9 @@ main(int argc, char *argv[])
 		prefix = argv[optind++];
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
-	so.log_prog = verbose ? prog : NULL;
-	if ((sc = swift_new(&so, e)) == NULL)
+	container = o.container;
+	o.so.log_prog = o.verbose ? prog : NULL;
+	if ((sc = swift_new(&o.so, e)) == NULL)
 		errx(1, "%s", e);
 	if (prefix != NULL && (eprefix = swift_urlencode(prefix, 0)) == NULL)
 		err(1, "memory");

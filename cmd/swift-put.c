@@ -80,6 +80,7 @@ struct filler {
 	size_t		 off, want;	/* fill buf[off..want) */
 	size_t		 got;		/* bytes in buf when done */
 	int		 err;		/* errno of a failed read */
+	struct md5	*md5;		/* of buf, summed as it is read */
 	struct progress	*pr;
 };
 
@@ -97,6 +98,7 @@ fill_main(void *arg)
 			e = errno;
 			break;
 		}
+		md5_update(f->md5, f->buf + off, (size_t)r);
 		off += (size_t)r;
 		progress_add(f->pr, (uint64_t)r);
 		if ((size_t)r < n)
@@ -111,12 +113,18 @@ fill_main(void *arg)
 	return NULL;
 }
 
+/* Starts filling buf[off..want), going on with md5 (started afresh when
+ * off is 0); the MD5 is summed here, off the upload's path. */
 static int
-fill_start(struct filler *f, char *buf, size_t off, size_t want, char *errstr)
+fill_start(struct filler *f, char *buf, size_t off, size_t want,
+    struct md5 *md5, char *errstr)
 {
 	sigset_t all, old;
 	int rc;
 
+	if (off == 0)
+		md5_init(md5);
+	f->md5 = md5;
 	f->buf = buf;
 	f->off = off;
 	f->want = want;
@@ -324,18 +332,16 @@ check_final(struct upload *u, struct swift_resp *resp, const char *etag,
 }
 
 static int
-put_plain(struct upload *u, const char *buf, size_t len, char *errstr)
+put_plain(struct upload *u, const char *buf, size_t len, struct md5 *m,
+    char *errstr)
 {
 	char etag[MD5_HEX_LEN + 1], etaghdr[64];
 	const char *first[3];
 	const char **hdrs;
 	struct swift_resp resp;
-	struct md5 m;
 	int n = 0, rc;
 
-	md5_init(&m);
-	md5_update(&m, buf, len);
-	md5_final_hex(&m, etag);
+	md5_final_hex(m, etag);
 	snprintf(etaghdr, sizeof(etaghdr), "ETag: %s", etag);
 	first[n++] = etaghdr;
 	first[n++] = "Content-Type: application/octet-stream";
@@ -352,15 +358,14 @@ put_plain(struct upload *u, const char *buf, size_t len, char *errstr)
 }
 
 static int
-put_segment(struct upload *u, const char *buf, size_t len, size_t idx,
-    char *errstr)
+put_segment(struct upload *u, const char *buf, size_t len, struct md5 *m,
+    size_t idx, char *errstr)
 {
 	char etaghdr[64];
 	const char *first[1] = { etaghdr };
 	const char **hdrs;
 	struct swift_resp resp;
 	struct part *p;
-	struct md5 m;
 	int rc;
 
 	/* Recorded before the PUT: a lost reply may hide a stored one. */
@@ -368,9 +373,7 @@ put_segment(struct upload *u, const char *buf, size_t len, size_t idx,
 	    NULL)
 		return errstr_sys(errstr, "segment");
 	p->size = len;
-	md5_init(&m);
-	md5_update(&m, buf, len);
-	md5_final_hex(&m, p->etag);
+	md5_final_hex(m, p->etag);
 	snprintf(etaghdr, sizeof(etaghdr), "ETag: %s", p->etag);
 	if ((hdrs = put_headers(u, first, 1)) == NULL)
 		return errstr_sys(errstr, "PUT");
@@ -638,24 +641,26 @@ static int
 run(struct upload *u, uint64_t segsize, int segsize_set,
     struct progress *pr, char *errstr)
 {
-	struct filler f;
-	char *buf[2] = { NULL, NULL }, *cur;
+	/* Static: a reader left blocked on stdin after a signal must not
+	 * write into a stack frame that is gone. */
+	static struct filler f;
+	static char *buf[2];
+	static struct md5 md5[2];
 	size_t curlen, idx = 0;
 	ssize_t got;
 	struct timeval tv;
-	int more, rc = -1;
+	int cur, more, rc = -1;
 
-	memset(&f, 0, sizeof(f));
 	pthread_mutex_init(&f.mu, NULL);
 	pthread_cond_init(&f.cv, NULL);
 	f.pr = pr;
 	if ((buf[0] = malloc(segsize)) == NULL)
 		return errstr_sys(errstr, "segment buffer");
-	if (fill_start(&f, buf[0], 0, segsize, errstr) < 0 ||
+	if (fill_start(&f, buf[0], 0, segsize, &md5[0], errstr) < 0 ||
 	    (got = fill_wait(&f, errstr)) < 0)
 		goto out;
 	if ((uint64_t)got < segsize) {
-		rc = put_plain(u, buf[0], (size_t)got, errstr);
+		rc = put_plain(u, buf[0], (size_t)got, &md5[0], errstr);
 		goto out;
 	}
 	/* A full first buffer: one more byte decides plain or large. */
@@ -663,11 +668,11 @@ run(struct upload *u, uint64_t segsize, int segsize_set,
 		errstr_sys(errstr, "segment buffer");
 		goto out;
 	}
-	if (fill_start(&f, buf[1], 0, 1, errstr) < 0 ||
+	if (fill_start(&f, buf[1], 0, 1, &md5[1], errstr) < 0 ||
 	    (got = fill_wait(&f, errstr)) < 0)
 		goto out;
 	if (got == 0) {
-		rc = put_plain(u, buf[0], (size_t)segsize, errstr);
+		rc = put_plain(u, buf[0], (size_t)segsize, &md5[0], errstr);
 		goto out;
 	}
 	if (swift_info(u->c, &u->lim, errstr) < 0)
@@ -692,17 +697,17 @@ run(struct upload *u, uint64_t segsize, int segsize_set,
 	snprintf(u->prefix, sizeof(u->prefix), "%lld.%06ld/%llu",
 	    (long long)tv.tv_sec, (long)tv.tv_usec,
 	    (unsigned long long)segsize);
-	cur = buf[0];
+	/* buf[cur] uploads while buf[!cur] fills (it holds one byte now). */
+	cur = 0;
 	curlen = (size_t)segsize;
 	got = 1;
 	more = 1;
 	for (;;) {
-		char *next = cur == buf[0] ? buf[1] : buf[0];
-
-		if (more && fill_start(&f, next, (size_t)got, segsize,
-		    errstr) < 0)
+		if (more && fill_start(&f, buf[!cur], (size_t)got, segsize,
+		    &md5[!cur], errstr) < 0)
 			goto out;
-		if (put_segment(u, cur, curlen, idx++, errstr) < 0)
+		if (put_segment(u, buf[cur], curlen, &md5[cur], idx++,
+		    errstr) < 0)
 			goto out;
 		if (!more)
 			break;
@@ -710,7 +715,7 @@ run(struct upload *u, uint64_t segsize, int segsize_set,
 			goto out;
 		if (got == 0)
 			break;
-		cur = next;
+		cur = !cur;
 		curlen = (size_t)got;
 		more = (uint64_t)got == segsize;
 		got = 0;
@@ -721,58 +726,48 @@ out:
 	if (!f.running) {
 		free(buf[0]);
 		free(buf[1]);
+		buf[0] = buf[1] = NULL;
 	}
 	return rc;
 }
 
-enum {
-	OPT_DELETE_AFTER = 256, OPT_DELETE_AT, OPT_RETRIES, OPT_INSECURE,
-	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION
-};
+enum { OPT_DELETE_AFTER = 256, OPT_DELETE_AT, OPT_HELP, OPT_VERSION };
 
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "container", required_argument, NULL, 'c' },
+		SWIFT_LONGOPTS,
 		{ "segment-size", required_argument, NULL, 'S' },
 		{ "meta", required_argument, NULL, 'm' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "delete-after", required_argument, NULL, OPT_DELETE_AFTER },
 		{ "delete-at", required_argument, NULL, OPT_DELETE_AT },
-		{ "retries", required_argument, NULL, OPT_RETRIES },
-		{ "insecure", no_argument, NULL, OPT_INSECURE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *metas[MAX_META], *eq;
-	struct swift_opts so;
+	struct swift_cli o;
 	struct upload u;
 	struct progress pr;
 	struct sigaction sa;
 	char e[ERRSTR_LEN];
 	uint64_t segsize = DEFAULT_SEGMENT, delete_after = 0, delete_at = 0;
-	int c, i, nmeta = 0, verbose = 0, quiet = 0, progress_mode = -1;
-	int has_after = 0, has_at = 0, segsize_set = 0, rc;
+	int c, i, nmeta = 0, has_after = 0, has_at = 0, segsize_set = 0, rc;
 	long l;
 
-	memset(&so, 0, sizeof(so));
 	memset(&u, 0, sizeof(u));
-	so.retries = SWIFT_DEFAULT_RETRIES;
-	u.container = swift_default_container();
+	swift_cli_init(&o);
 	if (cli_init(e) < 0)
 		errx(1, "%s", e);
-	while ((c = getopt_long(argc, argv, "c:S:m:fvq", longopts, NULL)) !=
-	    -1) {
+	while ((c = getopt_long(argc, argv, SWIFT_SHORTOPTS "S:m:f", longopts,
+	    NULL)) != -1) {
+		if ((rc = swift_cli_option(&o, c, optarg, e)) < 0)
+			usage_error("%s", e);
+		if (rc > 0)
+			continue;
 		switch (c) {
-		case 'c':
-			u.container = optarg;
-			break;
 		case 'S':
 			if (opt_size(optarg, &segsize, e) < 0)
 				usage_error("-S: %s", e);
@@ -803,26 +798,6 @@ main(int argc, char *argv[])
 			delete_at = (uint64_t)l;
 			has_at = 1;
 			break;
-		case OPT_RETRIES:
-			if (opt_long(optarg, 0, 100, &l, e) < 0)
-				usage_error("--retries: %s", e);
-			so.retries = (int)l;
-			break;
-		case OPT_INSECURE:
-			so.insecure = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case OPT_PROGRESS:
-			progress_mode = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			progress_mode = 0;
-			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 0;
@@ -838,11 +813,15 @@ main(int argc, char *argv[])
 		usage_error("no OBJECT named");
 	if (optind + 1 < argc)
 		usage_error("unexpected argument '%s'", argv[optind + 1]);
+	u.container = o.container;
 	u.object = argv[optind];
 	if (*u.object == '\0')
 		usage_error("empty OBJECT name");
 	if (has_after && has_at)
 		usage_error("--delete-after and --delete-at do not go together");
+	if (has_at && delete_at <= (uint64_t)time(NULL))
+		usage_error("--delete-at: %llu is in the past",
+		    (unsigned long long)delete_at);
 	if (segsize > SIZE_MAX / 2)
 		usage_error("-S: too large");
 
@@ -870,9 +849,9 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	so.stop = &stop;
-	so.log_prog = verbose ? prog : NULL;
-	if ((u.c = swift_new(&so, e)) == NULL)
+	o.so.stop = &stop;
+	o.so.log_prog = o.verbose ? prog : NULL;
+	if ((u.c = swift_new(&o.so, e)) == NULL)
 		errx(1, "%s", e);
 
 	/* Refuse early rather than after uploading every segment; the final
@@ -883,7 +862,7 @@ main(int argc, char *argv[])
 			    u.container, u.object);
 		errx(1, "%s", e);
 	}
-	progress_init(&pr, prog, quiet ? 0 : cli_progress_on(progress_mode),
+	progress_init(&pr, prog, o.quiet ? 0 : cli_progress_on(o.progress_mode),
 	    input_size());
 	rc = run(&u, segsize, segsize_set, &pr, e);
 	progress_end(&pr);
@@ -892,13 +871,11 @@ main(int argc, char *argv[])
 
 		/* Where the signal caught us does not matter to the user. */
 		warnx("%s", stop ? "interrupted" : e);
-		left = cleanup(&u, verbose);
+		left = cleanup(&u, o.verbose);
 		if (left > 0)
 			warnx("%zu segment objects could not be removed from %s",
 			    left, u.segcont);
-		return 1;
-	}
-	if (verbose) {
+	} else if (o.verbose) {
 		char b[32];
 
 		progress_fmt_bytes(b, sizeof(b), pr.bytes);
@@ -916,5 +893,5 @@ main(int argc, char *argv[])
 		free(u.parts[k].name);
 	free(u.parts);
 	free(u.segcont);
-	return 0;
+	return rc < 0 ? 1 : 0;
 }

@@ -119,50 +119,33 @@ rm_one(struct swift_ctx *sc, const char *container, const char *object,
 	return rc;
 }
 
-enum { OPT_RETRIES = 256, OPT_INSECURE, OPT_HELP, OPT_VERSION };
+enum { OPT_HELP = 256, OPT_VERSION };
 
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "container", required_argument, NULL, 'c' },
-		{ "retries", required_argument, NULL, OPT_RETRIES },
-		{ "insecure", no_argument, NULL, OPT_INSECURE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
+		SWIFT_LONGOPTS,
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *container = swift_default_container();
-	struct swift_opts so;
+	const char *container;
+	struct swift_cli o;
 	struct swift_ctx *sc;
 	char e[ERRSTR_LEN];
-	int c, i, verbose = 0, failed = 0, rc;
-	long l;
+	int c, i, failed = 0, rc;
 
-	memset(&so, 0, sizeof(so));
-	so.retries = SWIFT_DEFAULT_RETRIES;
+	swift_cli_init(&o);
 	if (cli_init(e) < 0)
 		errx(1, "%s", e);
-	while ((c = getopt_long(argc, argv, "c:vq", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SWIFT_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		if ((rc = swift_cli_option(&o, c, optarg, e)) < 0)
+			usage_error("%s", e);
+		if (rc > 0)
+			continue;
 		switch (c) {
-		case 'c':
-			container = optarg;
-			break;
-		case OPT_RETRIES:
-			if (opt_long(optarg, 0, 100, &l, e) < 0)
-				usage_error("--retries: %s", e);
-			so.retries = (int)l;
-			break;
-		case OPT_INSECURE:
-			so.insecure = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'q':
-			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 0;
@@ -179,8 +162,9 @@ main(int argc, char *argv[])
 	for (i = optind; i < argc; i++)
 		if (*argv[i] == '\0')
 			usage_error("empty OBJECT name");
-	so.log_prog = verbose ? prog : NULL;
-	if ((sc = swift_new(&so, e)) == NULL)
+	container = o.container;
+	o.so.log_prog = o.verbose ? prog : NULL;
+	if ((sc = swift_new(&o.so, e)) == NULL)
 		errx(1, "%s", e);
 	for (i = optind; i < argc; i++) {
 		rc = rm_one(sc, container, argv[i], e);
@@ -188,7 +172,7 @@ main(int argc, char *argv[])
 			warnx("%s/%s: not found", container, argv[i]);
 		else if (rc < 0)
 			warnx("%s", e);
-		else if (verbose)
+		else if (o.verbose)
 			fprintf(stderr, "%s: deleted %s/%s\n", prog, container,
 			    argv[i]);
 		if (rc != 0)

@@ -599,20 +599,22 @@ stamp_name(const char *old, char *out, size_t len)
 			break;
 }
 
-/* Plans the renames (journaled as "mv SRC<TAB>DST" and "ln SRC<TAB>DST"
- * before any is made): an older .old goes to a timestamped name, the dump
- * gets a hard link as .old (so dbfilename is never missing), the AOF dir
- * and a legacy single-file AOF are renamed to .old. */
+/* Plans the renames, each journaled as "move KIND<TAB>SRC<TAB>DST" before
+ * any is made: an older .old goes to a timestamped name (kind mv), the dump
+ * gets a hard link as .old (kind ln, so dbfilename is never missing), the
+ * AOF dir and a legacy single-file AOF are renamed to .old (mv). */
 static int
 plan_moves(struct install *in, char *errstr)
 {
 	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
 	char src[PATH_MAX], old[PATH_MAX + 8], ts[PATH_MAX + 40];
-	char v[PATH_MAX * 2 + 60];
+	static char lines[8 * (PATH_MAX * 2 + 64)];
+	size_t n = 0;
 	int i;
 
-	if (journal_get(&in->j, "moves", v, sizeof(v)) == 0)
+	if (journal_get(&in->j, "moves", src, sizeof(src)) == 0)
 		return 0;
+	/* One write and one fsync for the whole plan. */
 	for (i = 0; i < 3; i++) {
 		path_in(in, names[i], src, sizeof(src));
 		if (!exists(src))
@@ -620,72 +622,59 @@ plan_moves(struct install *in, char *errstr)
 		snprintf(old, sizeof(old), "%s.old", src);
 		if (exists(old)) {
 			stamp_name(old, ts, sizeof(ts));
-			snprintf(v, sizeof(v), "%s\t%s", old, ts);
-			if (journal_add(&in->j, "mv", v, errstr) < 0)
-				return -1;
+			n += (size_t)snprintf(lines + n, sizeof(lines) - n,
+			    "move mv\t%s\t%s\n", old, ts);
 		}
-		snprintf(v, sizeof(v), "%s\t%s", src, old);
-		if (journal_add(&in->j, i == 0 ? "ln" : "mv", v, errstr) < 0)
-			return -1;
+		n += (size_t)snprintf(lines + n, sizeof(lines) - n,
+		    "move %s\t%s\t%s\n", i == 0 ? "ln" : "mv", src, old);
 	}
-	return journal_add(&in->j, "moves", "planned", errstr);
+	snprintf(lines + n, sizeof(lines) - n, "moves planned\n");
+	return journal_append(&in->j, lines, errstr);
 }
 
+/* Splits "KIND<TAB>SRC<TAB>DST"; returns 1 for a link, 0 for a rename,
+ * -1 for a bad line. */
 static int
-split_move(char *v, char **dst)
+split_move(char *v, char **src, char **dst)
 {
-	char *t = strchr(v, '\t');
+	char *t1 = strchr(v, '\t'), *t2;
 
-	if (t == NULL)
+	if (t1 == NULL || (t2 = strchr(t1 + 1, '\t')) == NULL)
 		return -1;
-	*t = '\0';
-	*dst = t + 1;
-	return 0;
+	*t1 = *t2 = '\0';
+	*src = t1 + 1;
+	*dst = t2 + 1;
+	return strcmp(v, "ln") == 0;
 }
 
 static int
 do_move(struct install *in, char *errstr)
 {
-	char v[PATH_MAX * 2 + 60], *dst;
+	char v[PATH_MAX * 2 + 60], *src, *dst;
 	const char *pos = NULL;
-	struct stat a, b;
+	struct stat st;
+	int ln;
 
 	if (plan_moves(in, errstr) < 0)
 		return -1;
-	/* The lines come in plan order: walk "mv" and "ln" together. */
-	for (pos = in->j.text; *pos; pos += strcspn(pos, "\n"),
-	    pos += *pos == '\n') {
-		int ln = strncmp(pos, "ln ", 3) == 0;
-		size_t k;
-
-		if (!ln && strncmp(pos, "mv ", 3) != 0)
-			continue;
-		k = strcspn(pos + 3, "\n");
-		if (k >= sizeof(v))
-			return errstr_set(errstr, "journal: line too long");
-		memcpy(v, pos + 3, k);
-		v[k] = '\0';
-		if (split_move(v, &dst) < 0)
+	/* Each move checks what is done already: taken again after a
+	 * crash, it skips those. */
+	while (journal_next(&in->j, "move", &pos, v, sizeof(v)) == 0) {
+		if ((ln = split_move(v, &src, &dst)) < 0)
 			return errstr_set(errstr, "journal: bad move line");
-		if (ln) {
-			if (lstat(dst, &b) == 0)
+		if (lstat(dst, &st) == 0) {
+			if (ln || lstat(src, &st) < 0)
 				continue;
-			if (link(v, dst) < 0)
-				return errstr_sys(errstr, "link %s to %s", v,
-				    dst);
-		} else {
-			int hs = lstat(v, &a) == 0, hd = lstat(dst, &b) == 0;
-
-			if (!hs)
-				continue;
-			if (hd)
-				return errstr_set(errstr, "rename %s: %s "
-				    "exists", v, dst);
-			if (rename(v, dst) < 0)
-				return errstr_sys(errstr, "rename %s to %s", v,
-				    dst);
+			return errstr_set(errstr, "rename %s: %s exists", src,
+			    dst);
 		}
-		say(in, "%s -> %s", v, dst);
+		if (lstat(src, &st) < 0)
+			continue;
+		if (ln ? link(src, dst) : rename(src, dst)) {
+			return errstr_sys(errstr, "%s %s to %s", ln ? "link" :
+			    "rename", src, dst);
+		}
+		say(in, "%s -> %s", src, dst);
 	}
 	if (io_fsync_dir(in->dir) < 0)
 		return errstr_sys(errstr, "fsync %s", in->dir);
@@ -1003,43 +992,37 @@ rm_tree(const char *path, char *errstr)
 static int
 undo_moves(struct install *in, enum step last, char *errstr)
 {
-	char v[PATH_MAX * 2 + 60], dump[PATH_MAX], *dst;
-	const char *lines[64], *pos;
+	static char v[64][PATH_MAX * 2 + 60];
+	char dump[PATH_MAX], *src, *dst;
+	const char *pos = NULL;
 	struct stat a, b;
-	int n = 0, had_dump = 0;
+	int n = 0, had_dump = 0, ln;
 
 	path_in(in, in->dbfilename, dump, sizeof(dump));
-	for (pos = in->j.text; pos && *pos && n < 64; pos += strcspn(pos,
-	    "\n"), pos += *pos == '\n')
-		if (strncmp(pos, "mv ", 3) == 0 || strncmp(pos, "ln ", 3) == 0)
-			lines[n++] = pos;
+	while (n < 64 && journal_next(&in->j, "move", &pos, v[n],
+	    sizeof(v[n])) == 0)
+		n++;
 	while (n-- > 0) {
-		size_t k = strcspn(lines[n] + 3, "\n");
-		int ln = lines[n][0] == 'l';
-
-		memcpy(v, lines[n] + 3, k);
-		v[k] = '\0';
-		if (split_move(v, &dst) < 0)
+		if ((ln = split_move(v[n], &src, &dst)) < 0)
 			return errstr_set(errstr, "journal: bad move line");
-		if (ln)
-			had_dump = 1;
+		had_dump |= ln;
 		if (lstat(dst, &b) < 0)
 			continue;
 		/* The dump's link: the same file under both names until the
 		 * snapshot was installed, and rename() between two links of
 		 * one file does nothing. */
-		if (ln && lstat(v, &a) == 0 && a.st_ino == b.st_ino &&
+		if (ln && lstat(src, &a) == 0 && a.st_ino == b.st_ino &&
 		    a.st_dev == b.st_dev) {
 			if (unlink(dst) < 0)
 				return errstr_sys(errstr, "remove %s", dst);
 			continue;
 		}
-		if (!ln && lstat(v, &a) == 0)
+		if (!ln && lstat(src, &a) == 0)
 			return errstr_set(errstr, "put back %s: %s exists",
-			    dst, v);
-		if (rename(dst, v) < 0)
-			return errstr_sys(errstr, "rename %s to %s", dst, v);
-		say(in, "%s -> %s", dst, v);
+			    dst, src);
+		if (rename(dst, src) < 0)
+			return errstr_sys(errstr, "rename %s to %s", dst, src);
+		say(in, "%s -> %s", dst, src);
 	}
 	/* No old dump: the one there now is the snapshot. */
 	if (!had_dump && last >= S_INSTALL && unlink(dump) < 0 &&

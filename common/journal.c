@@ -75,32 +75,39 @@ journal_create(struct journal *j, const char *text, char *errstr)
 }
 
 int
-journal_add(struct journal *j, const char *key, const char *value,
-    char *errstr)
+journal_append(struct journal *j, const char *lines, char *errstr)
 {
-	size_t n = strlen(key) + strlen(value) + 2;
-	char *line, *t;
+	size_t n = strlen(lines);
+	char *t;
 
 	if (j->fd < 0 &&
 	    (j->fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
 		return errstr_sys(errstr, "%s", j->path);
+	if (io_writeall(j->fd, lines, n) < 0 || fdatasync(j->fd) < 0)
+		return errstr_sys(errstr, "write %s", j->path);
+	/* Keep the in-memory copy in step, so journal_get sees it. */
+	if ((t = realloc(j->text, j->len + n + 1)) == NULL)
+		return errstr_sys(errstr, "%s", j->path);
+	memcpy(t + j->len, lines, n + 1);
+	j->text = t;
+	j->len += n;
+	return 0;
+}
+
+int
+journal_add(struct journal *j, const char *key, const char *value,
+    char *errstr)
+{
+	size_t n = strlen(key) + strlen(value) + 2;
+	char *line;
+	int rc;
+
 	if ((line = malloc(n + 1)) == NULL)
 		return errstr_sys(errstr, "%s", j->path);
 	snprintf(line, n + 1, "%s %s\n", key, value);
-	if (io_writeall(j->fd, line, n) < 0 || fdatasync(j->fd) < 0) {
-		free(line);
-		return errstr_sys(errstr, "write %s", j->path);
-	}
-	/* Keep the in-memory copy in step, so journal_get sees it. */
-	if ((t = realloc(j->text, j->len + n + 1)) == NULL) {
-		free(line);
-		return errstr_sys(errstr, "%s", j->path);
-	}
-	memcpy(t + j->len, line, n + 1);
-	j->text = t;
-	j->len += n;
+	rc = journal_append(j, line, errstr);
 	free(line);
-	return 0;
+	return rc;
 }
 
 int

@@ -99,17 +99,16 @@ redisContext *
 redis_connect(const struct redis_conn *o, char *errstr)
 {
 	struct timeval tv = { o->timeout_ms / 1000, o->timeout_ms % 1000 * 1000 };
+	const char *host = o->host != NULL ? o->host : REDIS_DEFAULT_HOST;
+	int port = o->port != 0 ? o->port : REDIS_DEFAULT_PORT;
 	redisContext *c;
 
-	/* hiredis takes a zero timeout literally; "none" is a long one. */
-	if (o->timeout_ms == 0)
-		tv.tv_sec = 365L * 24 * 3600;
 	if (o->sock != NULL)
-		c = redisConnectUnixWithTimeout(o->sock, tv);
+		c = o->timeout_ms > 0 ? redisConnectUnixWithTimeout(o->sock, tv) :
+		    redisConnectUnix(o->sock);
 	else
-		c = redisConnectWithTimeout(o->host != NULL ? o->host :
-		    REDIS_DEFAULT_HOST, o->port != 0 ? o->port :
-		    REDIS_DEFAULT_PORT, tv);
+		c = o->timeout_ms > 0 ? redisConnectWithTimeout(host, port, tv) :
+		    redisConnect(host, port);
 	if (c == NULL) {
 		errstr_set(errstr, "connect %s: out of memory", redis_name(o));
 		return NULL;
@@ -119,6 +118,7 @@ redis_connect(const struct redis_conn *o, char *errstr)
 		redisFree(c);
 		return NULL;
 	}
+	/* The same limit on every read and write after the connect. */
 	if (o->timeout_ms > 0 && redisSetTimeout(c, tv) != REDIS_OK) {
 		errstr_set(errstr, "connect %s: %s", redis_name(o), c->errstr);
 		redisFree(c);

@@ -13,7 +13,7 @@
 #include "server.h"
 
 /* Each poll waits a little longer, from 5 ms up to this. */
-#define POLL_MAX_MS 100
+#define POLL_MAX_MS 50
 
 static double
 now(void)
@@ -378,7 +378,11 @@ server_wait_down(struct server *s, pid_t pid, char *errstr)
 		if (s->child > 0 && waitpid(s->child, &wst, WNOHANG) == s->child)
 			s->child = 0;
 		up = server_reachable(s, e) != 0;
-		alive = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+		/* Redis removes its pidfile once its files are complete; its
+		 * process may take a second more to end.  Without a pidfile
+		 * the process itself is waited for. */
+		alive = s->pidfile == NULL && pid > 0 &&
+		    (kill(pid, 0) == 0 || errno == EPERM);
 		pidfile = s->pidfile != NULL && stat(s->pidfile, &st) == 0;
 		if (!up && !alive && !pidfile)
 			return 0;

@@ -78,8 +78,8 @@ int server_start(struct server *s, char *errstr);
 /* Waits until it answers and INFO says loading:0; returns 0 or -1. */
 int server_wait_up(struct server *s, char *errstr);
 
-/* Waits until connections are refused, pid (when > 0) has exited and the
- * pidfile is gone; returns 0 or -1. */
+/* Waits until connections are refused and the pidfile is gone (without a
+ * pidfile: until pid, when > 0, has exited); returns 0 or -1. */
 int server_wait_down(struct server *s, pid_t pid, char *errstr);
 
 #endif

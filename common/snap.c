@@ -382,6 +382,10 @@ snap_bgsave(redisContext *c, const struct snap_opts *o,
 		return save_failed(c, dir, errstr);
 	r->save_secs = now_secs() - t0;
 	fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return errstr_set(errstr, "open %s: no such file (a server on "
+		    "another host? --sync reads the snapshot over the network)",
+		    r->path);
 	if (fd < 0)
 		return errstr_sys(errstr, "open %s", r->path);
 	return fd;

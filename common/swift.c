@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "json.h"
+#include "opt.h"
 #include "secret.h"
 #include "swift.h"
 
@@ -69,6 +70,51 @@ swift_default_container(void)
 	const char *s = getenv("SWIFT_CONTAINER");
 
 	return s != NULL && *s != '\0' ? s : SWIFT_DEFAULT_CONTAINER;
+}
+
+void
+swift_cli_init(struct swift_cli *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->container = swift_default_container();
+	o->progress_mode = -1;
+	o->so.retries = SWIFT_DEFAULT_RETRIES;
+}
+
+int
+swift_cli_option(struct swift_cli *o, int c, const char *arg, char *errstr)
+{
+	long l;
+
+	switch (c) {
+	case 'c':
+		o->container = arg;
+		return 1;
+	case 'v':
+		o->verbose = 1;
+		return 1;
+	case 'q':
+		o->quiet = 1;
+		return 1;
+	case SWIFT_OPT_RETRIES:
+		if (opt_long(arg, 0, 100, &l, errstr) < 0) {
+			char why[ERRSTR_LEN];
+
+			memcpy(why, errstr, sizeof(why));
+			return errstr_set(errstr, "--retries: %s", why);
+		}
+		o->so.retries = (int)l;
+		return 1;
+	case SWIFT_OPT_INSECURE:
+		o->so.insecure = 1;
+		return 1;
+	case SWIFT_OPT_PROGRESS:
+	case SWIFT_OPT_NO_PROGRESS:
+		o->progress_mode = c == SWIFT_OPT_PROGRESS;
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 char *

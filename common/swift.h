@@ -74,6 +74,41 @@ struct swift_resp {
 
 struct swift_ctx;
 
+/*
+ * The options every swift-* program takes, for getopt_long: -c, -v, -q,
+ * --retries, --insecure, --progress, --no-progress (listed in
+ * SWIFT_LONGOPTS, short ones in SWIFT_SHORTOPTS).
+ */
+enum {
+	SWIFT_OPT_RETRIES = 512, SWIFT_OPT_INSECURE, SWIFT_OPT_PROGRESS,
+	SWIFT_OPT_NO_PROGRESS
+};
+#define SWIFT_SHORTOPTS	"c:vq"
+#define SWIFT_LONGOPTS \
+	{ "container", required_argument, NULL, 'c' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "retries", required_argument, NULL, SWIFT_OPT_RETRIES }, \
+	{ "insecure", no_argument, NULL, SWIFT_OPT_INSECURE }, \
+	{ "progress", no_argument, NULL, SWIFT_OPT_PROGRESS }, \
+	{ "no-progress", no_argument, NULL, SWIFT_OPT_NO_PROGRESS }
+
+struct swift_cli {
+	const char		*container;
+	int			 verbose;
+	int			 quiet;
+	int			 progress_mode;	/* -1 auto, 0 off, 1 on */
+	struct swift_opts	 so;
+};
+
+/* Sets the defaults: SWIFT_CONTAINER or database_backups, 5 retries. */
+void swift_cli_init(struct swift_cli *o);
+
+/* Takes one of the shared options; returns 1 when c was one, 0 when not,
+ * -1 with "--retries: why" in errstr for a bad value. */
+int swift_cli_option(struct swift_cli *o, int c, const char *arg,
+    char *errstr);
+
 /* Reads the credentials from the environment (see swift-put(1)), wiping
  * secret variables, and prepares libcurl; returns NULL with errstr set. */
 struct swift_ctx *swift_new(const struct swift_opts *o, char *errstr);

@@ -174,6 +174,26 @@ rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewr
 	assert_regex "$stderr" "^rdb-snap: $T/other/dump.rdb: "
 }
 
+@test "local mode where the dump is not on this host: exit 1, points to --sync" {
+	redis_start a
+	mkdir "$T/empty"
+	run -1 --separate-stderr snap a --dir "$T/empty"
+	assert_equal "$stderr" "rdb-snap: open $T/empty/dump.rdb: no such file (a server on another host? --sync reads the snapshot over the network)"
+	assert_equal "$output" ""
+}
+
+@test "TCP: -h and -p, locally and with --sync" {
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	redis_start a "port $port" "bind 127.0.0.1" "repl-diskless-sync-delay 0"
+	redis_populate a 20
+	rdb-snap -h 127.0.0.1 -p "$port" >"$T/out.rdb"
+	rdb-snap -h 127.0.0.1 -p "$port" --sync --timeout 30 >"$T/sync.rdb"
+	redis_start_from b "$T/out.rdb"
+	redis_same a b
+	redis_start_from c "$T/sync.rdb"
+	redis_same a c
+}
+
 @test "requirepass: REDISCLI_AUTH and --pass-file work; the password shows nowhere" {
 	pw='s3cret-pass-4711'
 	redis_start a "requirepass $pw"

@@ -43,19 +43,17 @@ classic() {
 }
 export -f classic
 
-# bench LABEL CMD...: RUNS runs of CMD; a table row with the median wall
-# time and the largest peak RSS
-bench() {
-	local label=$1 i t r ts="" rss=0
-	shift
-	for i in $(seq 1 "$RUNS"); do
-		sync
-		read -r t r < <(timed "$work/out" "$@")
-		ts+="$t"$'\n'
-		[ "$r" -gt "$rss" ] && rss=$r
-	done
-	t=$(printf '%s' "$ts" | median)
-	printf '%s\t%s\t%s\t%s\n' "$label" "$t" "$rss" "$(stat -c %s "$work/out")" >>"$work/rows"
+# one LABEL DISKLESS CMD...: one timed run of CMD, with the server's
+# repl-diskless-sync set to DISKLESS first ("-": leave it); appends
+# "label, secs, rss, bytes" to $work/raw
+one() {
+	local label=$1 diskless=$2 t r
+	shift 2
+	[ "$diskless" = - ] ||
+		redis-cli -s "$sock" CONFIG SET repl-diskless-sync "$diskless" >/dev/null
+	sync
+	read -r t r < <(timed "$work/out" "$@")
+	printf '%s\t%s\t%s\t%s\n' "$label" "$t" "$r" "$(stat -c %s "$work/out")" >>"$work/raw"
 	rm -f "$work/out"
 }
 
@@ -91,7 +89,7 @@ tiny_median() {
 	local i t0 t1
 	for i in $(seq 1 20); do
 		t0=$(now)
-		"$@" >/dev/null
+		"$@" >/dev/null 2>&1
 		t1=$(now)
 		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'
 	done | median
@@ -115,25 +113,47 @@ mib=$(awk -v s="$size" 'BEGIN { printf "%.0f", s / 1048576 }')
 # The transfer, not a configured wait: no diskless delay.
 redis-cli -s "$sock" CONFIG SET repl-diskless-sync-delay 0 >/dev/null
 
-: >"$work/rows"
-bench "rdb-snap" rdb-snap -s "$sock"
-bench "redis-cli BGSAVE; poll LASTSAVE; cat" bash -c 'classic "$0" "$1"' "$sock" "$big/dump.rdb"
-redis-cli -s "$sock" CONFIG SET repl-diskless-sync yes >/dev/null
-bench "rdb-snap --sync (diskless)" rdb-snap -s "$sock" --sync
-bench "redis-cli --rdb - (diskless)" redis-cli -s "$sock" --rdb -
-redis-cli -s "$sock" CONFIG SET repl-diskless-sync no >/dev/null
-bench "rdb-snap --sync (disk)" rdb-snap -s "$sock" --sync
-bench "redis-cli --rdb - (disk)" redis-cli -s "$sock" --rdb -
+: >"$work/raw"
+# Rounds of every command in turn, so that a busy moment on the machine
+# does not fall on one command's runs only.
+for round in $(seq 1 "$RUNS"); do
+	one "rdb-snap" - rdb-snap -s "$sock"
+	one "redis-cli BGSAVE; poll LASTSAVE; cat" - bash -c 'classic "$0" "$1"' "$sock" "$big/dump.rdb"
+	one "rdb-snap --sync (diskless)" yes rdb-snap -s "$sock" --sync
+	one "redis-cli --rdb - (diskless)" yes redis-cli -s "$sock" --rdb -
+	one "rdb-snap --sync (disk)" no rdb-snap -s "$sock" --sync
+	one "redis-cli --rdb - (disk)" no redis-cli -s "$sock" --rdb -
+done 2>/dev/null
+# per command: the median time, the largest peak RSS, the output size
+cut -f1 "$work/raw" | awk '!seen[$0]++' | while read -r label; do
+	t=$(awk -F'\t' -v l="$label" '$1 == l { print $2 }' "$work/raw" | median)
+	r=$(awk -F'\t' -v l="$label" '$1 == l && $3 > m { m = $3 } END { print m }' "$work/raw")
+	z=$(awk -F'\t' -v l="$label" '$1 == l { z = $4 } END { print z }' "$work/raw")
+	printf '%s\t%s\t%s\t%s\n' "$label" "$t" "$r" "$z"
+done >"$work/rows"
 
 best=$(grep '^redis-cli' "$work/rows" | cut -f2 | sort -g | head -1)
 echo
 echo "### Snapshot of a $mib MiB data set (median of $RUNS runs, output to a file)"
 echo
-echo "Ratio: against the fastest redis-cli way ($best s). Peak RSS: the"
-echo "snapshot process (for the classic script: the largest of its processes)."
+echo "Ratio: against the fastest redis-cli way ($best s); the runs of all six"
+echo "commands alternate. Peak RSS: the snapshot process (for the classic"
+echo "script: the largest of its processes)."
 echo
 echo "| command | wall | ratio | throughput | peak RSS |"
 echo "|---|---|---|---|---|"
 while IFS=$'\t' read -r label t rss sz; do
 	row "$label" "$t" "$rss" "$sz" "$best"
 done <"$work/rows"
+
+# against the tool doing the same work
+tof() { awk -F'\t' -v l="$1" '$1 == l { print $2 }' "$work/rows"; }
+echo
+echo "Against the same method:"
+echo
+awk -v a="$(tof rdb-snap)" -v b="$(tof "redis-cli BGSAVE; poll LASTSAVE; cat")" \
+	'BEGIN { printf "- rdb-snap / (BGSAVE; poll LASTSAVE; cat): %.2fx\n", a / b }'
+awk -v a="$(tof "rdb-snap --sync (diskless)")" -v b="$(tof "redis-cli --rdb - (diskless)")" \
+	'BEGIN { printf "- rdb-snap --sync / redis-cli --rdb -, diskless: %.2fx\n", a / b }'
+awk -v a="$(tof "rdb-snap --sync (disk)")" -v b="$(tof "redis-cli --rdb - (disk)")" \
+	'BEGIN { printf "- rdb-snap --sync / redis-cli --rdb -, disk-based: %.2fx\n", a / b }'

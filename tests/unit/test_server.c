@@ -1,0 +1,44 @@
+/* common/server: INFO parsing, the version map, commands and their
+ * failures, a server that is not there. */
+#include "server.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	const char *info = "# Persistence\r\nloading:0\r\naof_rewrites:3\r\n"
+	    "# Keyspace\r\ndb0:keys=10,expires=2,avg_ttl=0\r\n"
+	    "db3:keys=5,expires=0,avg_ttl=0\r\n";
+	const char *t[] = { "true", NULL }, *f[] = { "false", NULL };
+	const char *sh[] = { "/bin/sh", "-c", "exit 3", NULL };
+	const char *none[] = { "/nonexistent/x", NULL };
+	struct server s = { 0 };
+	char v[32], e[ERRSTR_LEN];
+
+	ok(server_info_field(info, "aof_rewrites", v, sizeof(v)) == 0 &&
+	    strcmp(v, "3") == 0, "a field, without its CR");
+	ok(server_info_field(info, "rewrites", v, sizeof(v)) < 0,
+	    "only whole names match");
+	ok(server_info_sum(info, "keys") == 15 &&
+	    server_info_sum(info, "expires") == 2, "keys and expires summed");
+	ok(server_rdb_version_max("7.0.15") == 10 &&
+	    server_rdb_version_max("7.2.4") == 11 &&
+	    server_rdb_version_max("7.4.0") == 12 &&
+	    server_rdb_version_max("6.2.14") == 9 &&
+	    server_rdb_version_max("5.0.7") == 9 &&
+	    server_rdb_version_max("4.0.9") == 8, "RDB versions by release");
+	ok(server_run(t, e) == 0, "a command that succeeds");
+	ok(server_run(f, e) < 0 && strcmp(e, "false: exit status 1") == 0,
+	    "a command that fails: %s", e);
+	ok(server_run(sh, e) < 0 && strcmp(e, "exit 3: exit status 3") == 0,
+	    "a shell command is named by its text: %s", e);
+	ok(server_run(none, e) < 0 &&
+	    strcmp(e, "/nonexistent/x: exit status 127") == 0,
+	    "a missing program: %s", e);
+	s.sock = "/nonexistent/redis.sock";
+	s.timeout = 1;
+	ok(server_reachable(&s, e) == 0, "a missing socket means down");
+	ok(server_binary_version(v, sizeof(v), e) == 0 &&
+	    strncmp(v, "7.", 2) == 0, "redis-server --version: %s", v);
+	return tap_done();
+}
