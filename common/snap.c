@@ -148,44 +148,52 @@ int
 snap_log_reason(const char *log, size_t len, char *out, size_t outlen)
 {
 	static const char start[] = "Background saving started by pid ";
+	static const char nofork[] = "Can't save in background: ";
 	const char *p, *end = log + len, *line, *eol, *hit = NULL, *m;
 	char child[32];
 	size_t n;
 
 	/* The last save's start: "PID:M date * Background saving started by
-	 * pid CHILD". */
+	 * pid CHILD", or a fork that failed after it. */
+	line = NULL;
 	for (p = log; p < end; p = eol + 1) {
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL)
 			eol = end;
 		m = memmem(p, (size_t)(eol - p), start, sizeof(start) - 1);
-		if (m != NULL)
+		if (m != NULL) {
 			hit = m + sizeof(start) - 1;
-	}
-	if (hit == NULL)
-		return -1;
-	n = strspn(hit, "0123456789");
-	if (n == 0 || n + 3 > sizeof(child))
-		return -1;
-	memcpy(child, hit, n);
-	memcpy(child + n, ":C", 3);
-	/* The child's first warning ("#") after it says why; otherwise the
-	 * parent's last one (a child killed by a signal). */
-	line = NULL;
-	for (p = hit; p < end; p = eol + 1) {
-		eol = memchr(p, '\n', (size_t)(end - p));
-		if (eol == NULL)
-			eol = end;
-		m = memmem(p, (size_t)(eol - p), " # ", 3);
-		if (m == NULL)
-			continue;
-		if ((size_t)(eol - p) > n + 2 && memcmp(p, child, n + 2) == 0) {
-			line = m + 3;
-			break;
+			line = NULL;
 		}
-		if (memmem(p, (size_t)(eol - p), "Background saving error",
-		    23) == NULL)
-			line = m + 3;
+		m = memmem(p, (size_t)(eol - p), nofork, sizeof(nofork) - 1);
+		if (m != NULL)
+			line = m;
+	}
+	if (line == NULL && hit != NULL) {
+		n = strspn(hit, "0123456789");
+		if (n == 0 || n + 3 > sizeof(child))
+			return -1;
+		memcpy(child, hit, n);
+		memcpy(child + n, ":C", 3);
+		/* The child's first warning ("#") after it says why;
+		 * otherwise the parent's last one (a child killed by a
+		 * signal). */
+		for (p = hit; p < end; p = eol + 1) {
+			eol = memchr(p, '\n', (size_t)(end - p));
+			if (eol == NULL)
+				eol = end;
+			m = memmem(p, (size_t)(eol - p), " # ", 3);
+			if (m == NULL)
+				continue;
+			if ((size_t)(eol - p) > n + 2 &&
+			    memcmp(p, child, n + 2) == 0) {
+				line = m + 3;
+				break;
+			}
+			if (memmem(p, (size_t)(eol - p),
+			    "Background saving error", 23) == NULL)
+				line = m + 3;
+		}
 	}
 	if (line == NULL)
 		return -1;
@@ -202,9 +210,11 @@ snap_log_reason(const char *log, size_t len, char *out, size_t outlen)
 	return 0;
 }
 
-/* Why the save failed, from the server's log when this host can read it. */
+/* Why the save failed, from the server's log when this host can read it:
+ * "WHAT: reason"; fallback is the text when the log says nothing. */
 static int
-save_failed(redisContext *c, const char *dir, char *errstr)
+save_failed(redisContext *c, const char *dir, const char *what,
+    const char *fallback, char *errstr)
 {
 	char logfile[PATH_MAX], path[PATH_MAX], reason[ERRSTR_LEN - 40];
 	char *tail;
@@ -230,12 +240,11 @@ save_failed(redisContext *c, const char *dir, char *errstr)
 	if (n > 0 && snap_log_reason(tail, (size_t)n, reason,
 	    sizeof(reason)) == 0) {
 		free(tail);
-		return errstr_set(errstr, "background save failed: %s", reason);
+		return errstr_set(errstr, "%s: %s", what, reason);
 	}
 	free(tail);
 unknown:
-	return errstr_set(errstr, "background save failed "
-	    "(rdb_last_bgsave_status:err; the server's log says why)");
+	return errstr_set(errstr, "%s", fallback);
 }
 
 /* Finds the dump and whether persistence is off. */
@@ -355,6 +364,10 @@ snap_bgsave(redisContext *c, const struct snap_opts *o,
 	t0 = now_secs();
 	for (;;) {
 		rc = request_save(c, &base, errstr);
+		/* A fork that fails answers a bare "ERR"; the log has why. */
+		if (rc < 0 && strcmp(errstr, "BGSAVE: ERR") == 0)
+			return save_failed(c, dir, "BGSAVE", "BGSAVE: ERR (the "
+			    "fork failed; the server's log says why)", errstr);
 		if (rc < 0)
 			return -1;
 		if (base.in_progress || base.rewriting)
@@ -379,7 +392,9 @@ snap_bgsave(redisContext *c, const struct snap_opts *o,
 			break;
 	}
 	if (!now.ok)
-		return save_failed(c, dir, errstr);
+		return save_failed(c, dir, "background save failed",
+		    "background save failed (rdb_last_bgsave_status:err; the "
+		    "server's log says why)", errstr);
 	r->save_secs = now_secs() - t0;
 	fd = open(r->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)

@@ -68,6 +68,12 @@ static const char log_signal[] =
     "1:M 25 Nov 2026 12:01:20.000 # Background saving terminated by signal 9\n"
     "1:M 25 Nov 2026 12:01:20.001 # Background saving error";
 
+static const char log_fork[] =
+    "1:M 25 Nov 2026 12:01:19.468 * Background saving started by pid 22\n"
+    "22:C 25 Nov 2026 12:01:19.480 * DB saved on disk\n"
+    "1:M 25 Nov 2026 12:01:19.490 * Background saving terminated with success\n"
+    "1:M 25 Nov 2026 12:01:21.000 # Can't save in background: fork: Cannot allocate memory\n";
+
 int
 main(void)
 {
@@ -123,6 +129,10 @@ main(void)
 	    sizeof(why)) == 0 &&
 	    strcmp(why, "Background saving terminated by signal 9") == 0,
 	    "no child warning: the parent's: %s", why);
+	ok(snap_log_reason(log_fork, sizeof(log_fork) - 1, why,
+	    sizeof(why)) == 0 &&
+	    strcmp(why, "Can't save in background: fork: Cannot allocate memory") == 0,
+	    "a failed fork after the last save: %s", why);
 	ok(snap_log_reason("x\ny\n", 4, why, sizeof(why)) < 0,
 	    "a log without a save");
 	ok(snap_log_reason(log_ok, sizeof(log_ok) - 1, why, 10) == 0 &&
