@@ -96,9 +96,12 @@ teardown() { common_teardown; }
 	swift_auth
 	# A GET answers 404 as soon as the time has passed; the listing keeps
 	# the name until the expirer deletes the object.
-	until [ "$(swift_curl c/e -o /dev/null -w '%{http_code}')" = 404 ]; do
+	local i
+	for i in $(seq 1 300); do
+		[ "$(swift_curl c/e -o /dev/null -w '%{http_code}')" = 404 ] && break
 		sleep 0.2
 	done
+	assert_equal "$(swift_curl c/e -o /dev/null -w '%{http_code}')" 404
 	run swift list c
 	assert_output $'e\nkeep'
 	swift_expirer_pass
@@ -194,4 +197,36 @@ teardown() { common_teardown; }
 	assert_equal "$(sha "$T/b1")" "$(sha "$T/f")"
 	run grep -c '^PUT /v1/AUTH_test/c/chunked 201' "$SWIFT_HOME/fault.log"
 	assert_output 1
+}
+
+@test "the fault proxy answers 429 with Retry-After and 401 to a PUT waiting for 100-continue" {
+	swift_fault_start
+	swift_auth
+	local url=$FAULT_URL/v1/AUTH_test/c
+	head -c 2000000 /dev/urandom >"$T/f"
+	curl -sf -X PUT -H "X-Auth-Token: $SWIFT_TOKEN" "$url"
+	swift_fault 'status 429 retry-after=1 method=GET' 'status 401 method=PUT path=/c/f$'
+	run curl -s -D - -o /dev/null -H "X-Auth-Token: $SWIFT_TOKEN" "$url"
+	assert_line --regexp $'^HTTP/1.1 429 Too Many Requests\r$'
+	assert_line $'Retry-After: 1\r'
+	run curl -s -o /dev/null -w '%{http_code}' -H 'Expect: 100-continue' \
+		-H "X-Auth-Token: $SWIFT_TOKEN" -T "$T/f" "$url/f"
+	assert_output 401
+	run swift_fault_log
+	assert_line "GET /v1/AUTH_test/c 429 range=- if-match=- fault=1"
+	assert_line "PUT /v1/AUTH_test/c/f 401 range=- if-match=- fault=2"
+	run curl -s -o /dev/null -w '%{http_code}' -H "X-Auth-Token: $SWIFT_TOKEN" \
+		-T "$T/f" "$url/f"
+	assert_output 201
+}
+
+@test "Swift's own early answer to a big upload reaches the client through the fault proxy" {
+	swift_fault_start
+	head -c 5000000 /dev/urandom >"$T/f"
+	# a bad token, no Expect: Swift answers 401 before reading the body
+	run curl -s -o /dev/null -w '%{http_code}' -H 'Expect:' \
+		-H 'X-Auth-Token: AUTH_tkbad' -T "$T/f" "$FAULT_URL/v1/AUTH_test/c/f"
+	assert_output 401
+	run swift_fault_log
+	assert_output "PUT /v1/AUTH_test/c/f 401 range=- if-match=-"
 }

@@ -26,9 +26,11 @@ used up fires.  Actions:
                        asked for: the connection is closed after the answer)
     drop-response N    pass the request on, then close the connection after
                        N bytes of the response body (0: right after the
-                       response headers)
+                       response headers); a body of N bytes or less passes
     drop-request N     pass the request on but close both connections after
-                       N bytes of the request body, before any response
+                       N bytes of the request body, before any response; a
+                       body of N bytes or less passes
+    (N counts the body as sent, chunk-size lines included when chunked)
 
 Keys (all optional):
 
@@ -51,7 +53,8 @@ Examples:
 
 Request log
 -----------
-One line per request, when it is finished:
+One line per request, written before the client gets the end of the
+response (so a test can read it as soon as its client is done):
 
     METHOD TARGET STATUS range=R if-match=E [fault=ID]
 
@@ -134,7 +137,8 @@ def header(lines, name):
 
 
 class Budget:
-    """Bytes of a body that may still pass before a drop (None: no limit)."""
+    """Bytes of a body that may still pass; the connection is cut when
+    the body is longer (None: no limit)."""
 
     def __init__(self, n):
         self.left = n
@@ -142,7 +146,7 @@ class Budget:
     def take(self, data):
         if self.left is None:
             return data, False
-        if len(data) >= self.left:
+        if len(data) > self.left:
             data, self.left = data[:self.left], 0
             return data, True
         self.left -= len(data)
@@ -187,8 +191,6 @@ def copy_body(reader, out, lines, is_request, status=None, method=None,
     length = header(lines, 'Content-Length')
     if length is not None:
         left = int(length)
-        if budget.left == 0:
-            raise Dropped()
         while left:
             data = reader.some(min(left, BUF))
             left -= len(data)
@@ -202,6 +204,15 @@ def copy_body(reader, out, lines, is_request, status=None, method=None,
         except Closed:
             return False
         send(data)
+
+
+def will_cut(lines, status, method, budget):
+    """Whether a response body will outrun the budget: its status and
+    length say so before any of it is relayed."""
+    if budget.left is None or method == 'HEAD' or status in (204, 304):
+        return False
+    length = header(lines, 'Content-Length')
+    return length is None or int(length) > budget.left
 
 
 def shut(sock, how):
@@ -315,8 +326,8 @@ class Handler(socketserver.BaseRequestHandler):
             head += 'Retry-After: %s\r\n' % rule['retry-after']
         if expect:
             head += 'Connection: close\r\n'
-        self.request.sendall(head.encode() + b'\r\n' + body)
         self.log(method, target, code, lines, rule)
+        self.request.sendall(head.encode() + b'\r\n' + body)
         if expect:
             # The body was never asked for.
             linger_close(self.request)
@@ -385,19 +396,21 @@ class Handler(socketserver.BaseRequestHandler):
             self.close_upstream()
             shut(self.request, socket.SHUT_RDWR)
             return False
-        self.request.sendall(b''.join(rlines))
         resp_budget = Budget(int(rule.get('arg', '0'))
                              if action == 'drop-response' else None)
+        # The log line goes first: a test reads the log as soon as its
+        # client is done, which may be before this thread gets to run.
+        self.log(method, target, 'DROP' if will_cut(
+            rlines, status, method, resp_budget) else status, lines, rule)
+        self.request.sendall(b''.join(rlines))
         try:
             keep = copy_body(upr, self.request, rlines, False,
                              status=status, method=method,
                              budget=resp_budget)
         except Dropped:
-            self.log(method, target, 'DROP', lines, rule)
             self.close_upstream()
             shut(self.request, socket.SHUT_RDWR)
             return False
-        self.log(method, target, status, lines, rule)
         if sender is not None:
             sender.join(2)
             if sender.is_alive() or state:

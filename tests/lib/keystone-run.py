@@ -46,6 +46,16 @@ def path(name):
     return os.path.join(HOME, name)
 
 
+T0 = time.monotonic()
+
+
+def mark(what):
+    """Start-up timings in the log, to see where the seconds go."""
+    sys.stderr.write('keystone-run: %s at %.2f s\n' %
+                     (what, time.monotonic() - T0))
+    sys.stderr.flush()
+
+
 def write_atomic(name, text):
     with open(path(name) + '.tmp', 'w') as f:
         f.write(text)
@@ -162,8 +172,10 @@ def main():
     from keystone.cmd import bootstrap
     from keystone.common.sql import upgrades
     from keystone.server.flask import application, core
+    mark('imports done')
     keystone.server.configure(config_files=[path('keystone.conf')])
     upgrades.offline_sync_database_to_version()
+    mark('database migrated')
     # The Bootstrapper loads the backends (the provider registry allows
     # that once), so it comes before the application.
     b = bootstrap.Bootstrapper()
@@ -177,6 +189,7 @@ def main():
     b.internal_url = base
     b.bootstrap()
     app = core.setup_app_middleware(application.application_factory('public'))
+    mark('bootstrapped')
 
     server = Server(('127.0.0.1', port), QuietHandler,
                     bind_and_activate=False)
@@ -192,7 +205,9 @@ def main():
         time.sleep(0.05)
     with open(path('swift.url')) as f:
         swift_url = f.read().strip()
+    mark('swift is up')
     setup_swift(base, swift_url)
+    mark('ready')
     write_atomic('ready', 'ok\n')
     while True:
         time.sleep(3600)

@@ -48,6 +48,7 @@
 #                       and FAULT_URL then point at it (tempauth builds the
 #                       storage URL from Host, so the whole session goes
 #                       through it).  Its request log is $SWIFT_HOME/fault.log.
+#                       Called again: no rules, an empty log, same proxy.
 #   swift_fault RULE... add rules (each used up after its count)
 #   swift_fault_clear   remove every rule
 #   swift_fault_log     prints the request log: "METHOD PATH STATUS
@@ -203,11 +204,19 @@ swift_expirer_pass() {
 }
 
 swift_fault_start() {
-	local port h url
+	local port h url pid
 	: >"$SWIFT_HOME/fault.rules"
 	: >"$SWIFT_HOME/fault.log"
+	[ -f "$SWIFT_HOME/fault.nextid" ] || echo 1 >"$SWIFT_HOME/fault.nextid"
+	# Started again: the same proxy, with no rules and an empty log.
+	pid=$(awk '$2 == "fault" { print $1 }' "$SWIFT_HOME/pids")
+	if [ -n "$pid" ] && swift_pid_alive "$pid" && [ -s "$SWIFT_HOME/fault.port" ]; then
+		port=$(cat "$SWIFT_HOME/fault.port")
+		export FAULT_URL=http://127.0.0.1:$port
+		export ST_AUTH=$FAULT_URL/auth/v1.0
+		return 0
+	fi
 	rm -f "$SWIFT_HOME/fault.port"
-	echo 1 >"$SWIFT_HOME/fault.nextid"
 	swift_spawn "$SWIFT_HOME" fault "$SWIFT_PY" "$SWIFT_LIB/faultproxy.py" \
 		--upstream "${SWIFT_URL#http://}" \
 		--rules "$SWIFT_HOME/fault.rules" --log "$SWIFT_HOME/fault.log" \
@@ -228,6 +237,8 @@ swift_fault_start() {
 	url=$(sed -n 's/^X-Storage-Url: *//Ip' <<<"$h" | tr -d '\r')
 	[ "${url%%/v1/*}" = "$FAULT_URL" ] ||
 		fail "swift_fault_start: storage URL $url is not behind $FAULT_URL"
+	# (the proxy logs a request before it answers: that check is in)
+	: >"$SWIFT_HOME/fault.log"
 }
 
 swift_fault() {
