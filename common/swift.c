@@ -240,6 +240,13 @@ swift_new(const struct swift_opts *o, char *errstr)
 		return NULL;
 	}
 	c->o = *o;
+	/* Secrets go to sodium_malloc memory; cli_init has usually done
+	 * this already, and it may be done twice. */
+	if (sodium_init() < 0) {
+		errstr_set(errstr, "libsodium: initialisation failed");
+		free(c);
+		return NULL;
+	}
 	c->cacert = env_dup("OS_CACERT");
 	if (read_env(c, errstr) < 0)
 		goto fail;

@@ -19,6 +19,9 @@ teardown() { common_teardown; }
 # flog REGEX: the fault log lines matching REGEX
 flog() { swift_fault_log | grep -E "$1" || true; }
 
+# The id the next rule added will get (ids run on across tests).
+next_rule() { cat "$SWIFT_HOME/fault.nextid"; }
+
 @test "upload: 503s and a connection cut mid-segment are retried; the bytes are exact" {
 	mkdata 3500000 "$T/in"
 	swift_fault "status 503 count=2 method=PUT path=/${C}_segments/.*/00000001\$" \
@@ -86,13 +89,15 @@ flog() { swift_fault_log | grep -E "$1" || true; }
 	mkdata 3000000 "$T/in"
 	swift-put plain <"$T/in"
 	etag=$(md5sum <"$T/in" | cut -d' ' -f1)
+	local id
+	id=$(next_rule)
 	swift_fault "drop-response 1000000 method=GET path=/$C/plain\$" \
 		"drop-response 1500000 method=GET path=/$C/plain\$"
 	swift-get plain >"$T/out"
 	cmp "$T/out" "$T/in"
 	assert_equal "$(flog "^GET /v1/AUTH_test/$C/plain ")" "$(printf '%s\n' \
-		"GET /v1/AUTH_test/$C/plain DROP range=- if-match=\"$etag\" fault=1" \
-		"GET /v1/AUTH_test/$C/plain DROP range=bytes=1000000- if-match=\"$etag\" fault=2" \
+		"GET /v1/AUTH_test/$C/plain DROP range=- if-match=\"$etag\" fault=$id" \
+		"GET /v1/AUTH_test/$C/plain DROP range=bytes=1000000- if-match=\"$etag\" fault=$((id + 1))" \
 		"GET /v1/AUTH_test/$C/plain 206 range=bytes=2500000- if-match=\"$etag\"")"
 }
 
@@ -116,15 +121,17 @@ flog() { swift_fault_log | grep -E "$1" || true; }
 	swift-put plain <"$T/in"
 	# The first GET is cut, then every retry gets 503 until the object
 	# has been replaced (straight to Swift) and the rules are cleared.
+	local id
+	id=$(($(next_rule) + 1))
 	swift_fault "drop-response 1000000 method=GET path=/$C/plain\$" \
 		"status 503 count=forever method=GET path=/$C/plain\$"
-	swift-get --retries 20 plain >"$T/out" 2>"$T/err" &
+	swift-get --retries 20 plain >"$T/out" 2>"$T/err" 3>&- &
 	local pid=$! rc=0 i
 	for i in $(seq 1 600); do
-		[ -n "$(flog 'fault=2')" ] && break
+		[ -n "$(flog "fault=$id\$")" ] && break
 		sleep 0.05
 	done
-	[ -n "$(flog 'fault=2')" ] || fail "no retry seen"
+	[ -n "$(flog "fault=$id\$")" ] || fail "no retry seen"
 	swift_cli upload "$C" "$T/new" --object-name plain >/dev/null
 	swift_fault_clear
 	wait "$pid" || rc=$?
@@ -133,12 +140,13 @@ flog() { swift_fault_log | grep -E "$1" || true; }
 	assert_equal "$(flog "^GET /v1/AUTH_test/$C/plain " | tail -1 | awk '{print $3, $4}')" "412 range=bytes=1000000-"
 }
 
-@test "rm: a DELETE whose reply was lost counts as done" {
+@test "rm: a 503 on the DELETE is retried" {
 	echo x | swift-put gone
-	swift_fault "drop-response 0 method=DELETE path=/$C/gone\$"
+	swift_fault "status 503 method=DELETE path=/$C/gone\$"
 	run -0 --separate-stderr swift-rm gone
 	assert_equal "$stderr" ""
 	assert_no_object "$C" gone
+	assert_equal "$(flog "^DELETE /v1/AUTH_test/$C/gone " | awk '{print $3}' | tr '\n' ' ')" "503 204 "
 }
 
 @test "a token that expires during a slow upload is renewed" {

@@ -96,9 +96,12 @@ teardown() { common_teardown; }
 	swift_auth
 	# A GET answers 404 as soon as the time has passed; the listing keeps
 	# the name until the expirer deletes the object.
-	until [ "$(swift_curl c/e -o /dev/null -w '%{http_code}')" = 404 ]; do
+	local i
+	for i in $(seq 1 300); do
+		[ "$(swift_curl c/e -o /dev/null -w '%{http_code}')" = 404 ] && break
 		sleep 0.2
 	done
+	assert_equal "$(swift_curl c/e -o /dev/null -w '%{http_code}')" 404
 	run swift list c
 	assert_output $'e\nkeep'
 	swift_expirer_pass
