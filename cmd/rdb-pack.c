@@ -22,7 +22,9 @@
 #include "progress.h"
 #include "secret.h"
 
-#define DEFAULT_PRESET	3
+/* Measured on the bench RDB (README): -1 runs 3.6 times as fast as -3 for
+ * an output 3.7 % larger; -0 is faster still but 6 % larger. */
+#define DEFAULT_PRESET	1
 #define DEFAULT_THREADS	0
 
 static const char *prog = "rdb-pack";

@@ -10,6 +10,8 @@ trap 'rm -rf "$work"' EXIT
 rdb-pack --keygen -o "$work/key" 2>/dev/null
 R=$(rdb-pack -y <"$work/key")
 size=$(stat -c %s "$rdb")
+# The comparisons run at the default preset.
+P=${BENCH_PRESET:-1}
 mib=$(awk -v s="$size" 'BEGIN { printf "%.0f", s / 1048576 }')
 
 # run NAME CMD...: runs a pipeline of "|"-separated stages with each stage
@@ -46,19 +48,19 @@ echo
 echo "| command | wall | throughput | peak RSS | output | ratio |"
 echo "|---|---|---|---|---|---|"
 IN=$rdb
-for p in 0 1 3 6; do
+for p in ${BENCH_PRESETS:-0 1 3 6}; do
 	set -- $(run x "rdb-pack -$p -T0 -r $R")
 	row "rdb-pack -$p -T0" "$@"
 done
-set -- $(run x "rdb-pack -3 -T1 -r $R")
-row "rdb-pack -3 -T1" "$@"
+set -- $(run x "rdb-pack -$P -T1 -r $R")
+row "rdb-pack -$P -T1" "$@"
 
 echo
 echo "### Pack: rdb-pack against xz | age, same preset and threads"
 echo
 echo "| command | wall | throughput | peak RSS | output | ratio |"
 echo "|---|---|---|---|---|---|"
-for p in 1 3; do
+for p in $P; do
 	set -- $(run x "rdb-pack -$p -T0 -r $R"); row "rdb-pack -$p -T0 -r" "$@"
 	set -- $(run x "xz -$p -T0 -c | age -r $R"); row "xz -$p -T0 \\| age -r" "$@"
 	set -- $(run x "xz -$p -T0 -c"); row "xz -$p -T0 (no encryption)" "$@"
@@ -70,8 +72,8 @@ echo "### Unpack: rdb-pack -d against age -d | xz -d"
 echo
 echo "| command | wall | throughput | peak RSS | output | ratio |"
 echo "|---|---|---|---|---|---|"
-rdb-pack -3 -T0 -r "$R" <"$rdb" >"$work/packed"
-xz -3 -T0 -c <"$rdb" | age -r "$R" >"$work/packed-stock"
+rdb-pack -$P -T0 -r "$R" <"$rdb" >"$work/packed"
+xz -$P -T0 -c <"$rdb" | age -r "$R" >"$work/packed-stock"
 IN=$work/packed
 set -- $(run x "rdb-pack -d -T0 -i $work/key"); row "rdb-pack -d (rdb-pack's file)" "$@"
 set -- $(run x "age -d -i $work/key | xz -d -T0"); row "age -d \\| xz -d -T0 (rdb-pack's file)" "$@"
@@ -80,7 +82,7 @@ set -- $(run x "rdb-pack -d -T0 -i $work/key"); row "rdb-pack -d (xz\\|age's fil
 set -- $(run x "age -d -i $work/key | xz -d -T0"); row "age -d \\| xz -d -T0 (xz\\|age's file)" "$@"
 
 echo
-echo "### Memory: peak RSS against input size (rdb-pack -3 -T0 -r)"
+echo "### Memory: peak RSS against input size (rdb-pack -$P -T0 -r)"
 echo
 echo "| input | peak RSS pack | peak RSS unpack |"
 echo "|---|---|---|"
@@ -89,7 +91,7 @@ echo "|---|---|---|"
 for n in 16 256; do
 	{ printf 'X'; tail -c +2 "$rdb" | head -c $((n * 1048576 - 1)); } >"$work/in$n"
 	IN=$work/in$n
-	set -- $(run x "rdb-pack -3 -T0 -r $R")
+	set -- $(run x "rdb-pack -$P -T0 -r $R")
 	cp "$work/last" "$work/in$n.age"
 	pack=$2
 	IN=$work/in$n.age
