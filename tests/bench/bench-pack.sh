@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/rp-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 rdb-pack --keygen -o "$work/key" 2>/dev/null
 R=$(rdb-pack -y <"$work/key")
-size=$(stat -c %s "$rdb")
+size=$(stat -L -c %s "$rdb")
 # The comparisons run at the default preset.
 P=${BENCH_PRESET:-1}
 mib=$(awk -v s="$size" 'BEGIN { printf "%.0f", s / 1048576 }')
