@@ -127,6 +127,16 @@ EOF
 	[ -z "$(ls -A "$T/small")" ]
 	[ "$(redis_pid a)" = "$pid" ]
 	rcli a PING
+	# From a pipe the size is unknown: the disk fills while staging, and
+	# the staged file is removed.
+	redis_start big
+	rcli big DEBUG POPULATE 5000 k 64 >/dev/null
+	rcli big SAVE >/dev/null
+	[ "$(stat -c %s "$(redis_dir big)/dump.rdb")" -gt 100000 ]
+	run -1 --separate-stderr bash -c "cat '$(redis_dir big)/dump.rdb' | rdb-install -c '$T/small.conf'"
+	assert_equal "$stderr" "rdb-install: <stdin>: write $T/small/.rdb-install.staged: No space left on device"
+	[ -z "$(ls -A "$T/small")" ]
+	[ "$(redis_pid a)" = "$pid" ]
 	redis_stop a
 	umount "$T/small"
 }
