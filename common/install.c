@@ -283,6 +283,7 @@ check_rdb_tool(struct install *in, char *errstr)
 		sigprocmask(SIG_SETMASK, &set, NULL);
 		dup2(fd[1], 1);
 		dup2(fd[1], 2);
+		closefrom(3);
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);

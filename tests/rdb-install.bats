@@ -94,3 +94,13 @@ teardown() { common_teardown; }
 	done
 	[[ "$stderr" == *"rdb-install: $RDIR/.rdb-install.staged -> $RDIR/dump.rdb"* ]]
 }
+
+@test "daemonize no: the default start runs redis-server detached, and it stays up" {
+	rcli a SAVE >/dev/null
+	sed -i 's/^daemonize yes$/daemonize no/' "$RCONF"
+	run -0 --separate-stderr rdb-install -c "$RCONF" "$T/b.rdb"
+	[ "$(redis_digest a)" = "$B_DIGEST" ]
+	# Not our child any more: it has its own session.
+	pid=$(redis_pid a)
+	[ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ]
+}
