@@ -187,14 +187,18 @@ install_probe(struct install *in, char *errstr)
 
 	r = server_reachable(&in->srv, e);
 	in->was_up = r > 0;
-	if (r > 0 && server_info(&in->srv, "server", &info, e) == 0) {
+	if (r < 0)
+		return errstr_set(errstr, "%s", e);
+	/* A server that will not answer INFO (no password, a wrong one)
+	 * would not answer SHUTDOWN either: stop here, before staging. */
+	if (r > 0) {
+		if (server_info(&in->srv, "server", &info, errstr) < 0)
+			return -1;
 		if (server_info_field(info, "redis_version", in->redis_version,
 		    sizeof(in->redis_version)) < 0)
 			in->redis_version[0] = '\0';
 		free(info);
 	}
-	if (r < 0)
-		return errstr_set(errstr, "%s", e);
 	if (in->redis_version[0] == '\0' && server_binary_version(
 	    in->redis_version, sizeof(in->redis_version), errstr) < 0)
 		return -1;
@@ -279,6 +283,7 @@ check_rdb_tool(struct install *in, char *errstr)
 		sigprocmask(SIG_SETMASK, &set, NULL);
 		dup2(fd[1], 1);
 		dup2(fd[1], 2);
+		closefrom(3);
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);

@@ -285,6 +285,9 @@ spawn(const char **argv, int detached, char *errstr)
 		if (fd > 2)
 			close(fd);
 	}
+	/* A server outlives us: it must not hold our other descriptors (a
+	 * pipe someone waits on, the lock). */
+	closefrom(3);
 	execvp(argv[0], (char *const *)argv);
 	_exit(127);
 }

@@ -109,5 +109,10 @@ start_a_with_aof() {
 	REDISCLI_AUTH=wrong run -1 --separate-stderr rdb-install -c "$RCONF" "$T/b.rdb"
 	[[ "$stderr" == "rdb-install: AUTH on $RSOCK: WRONGPASS"* ]] || fail "$stderr"
 	[[ "$stderr" != *wrong* ]] || fail "the password leaked: $stderr"
+	# No password at all: refused before staging.
+	sed '/requirepass/d' "$RCONF" >"$T/nopass.conf"
+	run -1 --separate-stderr env -u REDISCLI_AUTH rdb-install -c "$T/nopass.conf" "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: INFO server on $RSOCK: NOAUTH Authentication required."
+	assert_no_file "$RDIR/.rdb-install.staged"
 	[ "$(redis_digest a)" = "$B_DIGEST" ]
 }

@@ -18,7 +18,12 @@ setup() {
 	cp "$RCONF" "$T/conf.before"
 }
 
-teardown() { common_teardown; }
+# The free-space test mounts a tmpfs; a failure must not leave it behind.
+teardown() {
+	redis_stop_all
+	umount "$(scratch)/small" 2>/dev/null || true
+	common_teardown
+}
 
 # refused FILE MESSAGE: exit 1 with exactly MESSAGE, nothing changed
 refused() {
@@ -121,14 +126,23 @@ EOF
 	redis-server "$T/small.conf"
 	for i in $(seq 1 400); do redis_ping a && break; sleep 0.025; done
 	pid=$(redis_pid a)
-	head -c 200000 /dev/zero >"$T/big"
-	run -1 --separate-stderr rdb-install -c "$T/small.conf" "$T/big"
+	head -c 200000 /dev/zero >"$T/zeros"
+	run -1 --separate-stderr rdb-install -c "$T/small.conf" "$T/zeros"
 	[[ "$stderr" == "rdb-install: free space: $T/small has "*", the restore needs 195.3 KiB" ]] || fail "$stderr"
 	[ -z "$(ls -A "$T/small")" ]
 	[ "$(redis_pid a)" = "$pid" ]
 	rcli a PING
+	# From a pipe the size is unknown: the disk fills while staging, and
+	# the staged file is removed.
+	redis_start big
+	rcli big DEBUG POPULATE 5000 k 64 >/dev/null
+	rcli big SAVE >/dev/null
+	[ "$(stat -c %s "$(redis_dir big)/dump.rdb")" -gt 100000 ]
+	run -1 --separate-stderr bash -c "cat '$(redis_dir big)/dump.rdb' | rdb-install -c '$T/small.conf'"
+	assert_equal "$stderr" "rdb-install: <stdin>: write $T/small/.rdb-install.staged: No space left on device"
+	[ -z "$(ls -A "$T/small")" ]
+	[ "$(redis_pid a)" = "$pid" ]
 	redis_stop a
-	umount "$T/small"
 }
 
 @test "--dry-run prints the plan and changes nothing" {

@@ -73,3 +73,34 @@ teardown() { common_teardown; }
 	[ "$(stat -c %U:%G "$RDIR/dump.rdb")" = root:root ]
 	[ "$(redis_digest a)" = "$B_DIGEST" ]
 }
+
+@test "--progress draws a meter while staging; -q and the default off a terminal stay quiet" {
+	run -0 --separate-stderr rdb-install --progress -q -c "$RCONF" "$T/b.rdb"
+	assert_equal "$stderr" ""
+	run -0 --separate-stderr rdb-install --progress -c "$RCONF" "$T/b.rdb"
+	[[ "$stderr" == *"rdb-install: "*"/s  0:00"* ]] || fail "no meter: $stderr"
+	assert_equal "${stderr_lines[${#stderr_lines[@]} - 1]}" "rdb-install: $RDIR/dump.rdb: restored $(redis_keys_in "$T/b.rdb") keys (RDB version 10)"
+	run -0 --separate-stderr rdb-install -c "$RCONF" "$T/b.rdb"
+	[[ "$stderr" != *"/s  "* ]] || fail "a meter off a terminal: $stderr"
+	[ "$(redis_digest a)" = "$B_DIGEST" ]
+}
+
+@test "-v reports each step and rename, and no password" {
+	run -0 --separate-stderr rdb-install -v -c "$RCONF" "$T/b.rdb"
+	assert_equal "${stderr_lines[0]}" "rdb-install: staged $T/b.rdb: RDB version 10, $(redis_keys_in "$T/b.rdb") keys, framing and CRC64 good"
+	assert_equal "$output" ""
+	for s in stop move install start verify; do
+		[[ "$stderr" == *"rdb-install: step: $s"* ]] || fail "no step $s: $stderr"
+	done
+	[[ "$stderr" == *"rdb-install: $RDIR/.rdb-install.staged -> $RDIR/dump.rdb"* ]]
+}
+
+@test "daemonize no: the default start runs redis-server detached, and it stays up" {
+	rcli a SAVE >/dev/null
+	sed -i 's/^daemonize yes$/daemonize no/' "$RCONF"
+	run -0 --separate-stderr rdb-install -c "$RCONF" "$T/b.rdb"
+	[ "$(redis_digest a)" = "$B_DIGEST" ]
+	# Not our child any more: it has its own session.
+	pid=$(redis_pid a)
+	[ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ]
+}

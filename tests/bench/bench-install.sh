@@ -19,10 +19,12 @@ logfile $T/redis.log
 daemonize yes
 save ""
 rdbcompression no
+enable-debug-command yes
 appendonly yes
 EOF
 cli() { redis-cli -s "$T/redis.sock" "$@"; }
 now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
 field() { cli INFO persistence | tr -d '\r' | sed -n "s/^$1://p"; }
 wait_up() {
 	until [ "$(field loading 2>/dev/null)" = 0 ]; do sleep 0.1; done
@@ -32,7 +34,7 @@ wait_down() { while [ -e "$T/redis.pid" ] || [ -S "$T/redis.sock" ]; do sleep 0.
 # The snapshot: ~mb MiB of 1 KiB values.
 redis-server "$T/redis.conf"
 wait_up
-cli DEBUG POPULATE $((mb * 1024)) key 1024 >/dev/null
+[ "$(cli DEBUG POPULATE $((mb * 1024)) key 1024)" = OK ] || { echo "DEBUG POPULATE failed" >&2; exit 1; }
 cli SAVE >/dev/null
 mv "$T/dump.rdb" "$T/snap.rdb"
 cli FLUSHALL >/dev/null
@@ -44,7 +46,7 @@ size=$(du -m "$T/snap.rdb" | cut -f1)
 redis_secs() {
 	tail -n +"$1" "$T/redis.log" | awk '
 	function t(s,  a) { split(s, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
-	/DB loaded from .*: [0-9.]+ seconds/ {
+	/DB loaded from (disk|append only file): [0-9.]+ seconds/ {
 		for (i = 1; i <= NF; i++) if ($i == "seconds") own += $(i - 1) }
 	/Background append only file rewriting started/ { st = t($5) }
 	/Background AOF rewrite finished successfully/ { if (st) own += t($5) - st; st = 0 }
@@ -81,21 +83,21 @@ for round in 1 2; do
 	t0=$(now)
 	by_hand "$round"
 	t1=$(now)
-	total=$(echo "$t1 - $t0" | bc)
+	total=$(calc "$t1 - $t0")
 	own=$(redis_secs "$mark")
-	printf '| script with redis-cli | %.2f | %.2f | %.2f |\n' "$total" "$own" "$(echo "$total - $own" | bc)"
+	printf '| script with redis-cli | %.2f | %.2f | %.2f |\n' "$total" "$own" "$(calc "$total - $own")"
 	rm -rf "$T"/appendonlydir.old* "$T"/dump.rdb.old*
 
 	mark=$(($(wc -l <"$T/redis.log") + 1))
 	t0=$(now)
 	rdb-install -q --no-chown -c "$T/redis.conf" "$T/snap.rdb"
 	t1=$(now)
-	total=$(echo "$t1 - $t0" | bc)
+	total=$(calc "$t1 - $t0")
 	own=$(redis_secs "$mark")
-	printf '| rdb-install | %.2f | %.2f | %.2f |\n' "$total" "$own" "$(echo "$total - $own" | bc)"
+	printf '| rdb-install | %.2f | %.2f | %.2f |\n' "$total" "$own" "$(calc "$total - $own")"
 	rm -rf "$T"/appendonlydir.old* "$T"/dump.rdb.old*
 done
 t0=$(now)
 redis-check-rdb "$T/snap.rdb" >/dev/null
 t1=$(now)
-printf '\nredis-check-rdb alone on the snapshot: %.2f s (rdb-install runs it before the stop).\n' "$(echo "$t1 - $t0" | bc)"
+printf '\nredis-check-rdb alone on the snapshot: %.2f s (rdb-install runs it before the stop).\n' "$(calc "$t1 - $t0")"

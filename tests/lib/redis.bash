@@ -66,7 +66,7 @@ redis_stop_dir() {
 		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 0.025
 	done
-	kill -9 "$pid" 2>/dev/null
+	kill -9 "$pid" 2>/dev/null || true
 }
 
 redis_stop() { redis_stop_dir "$(redis_dir "$1")"; }
