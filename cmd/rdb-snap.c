@@ -206,7 +206,7 @@ main(int argc, char *argv[])
 		rc.pass = pass.buf;
 		rc.pass_len = pass.len;
 	}
-	c = redis_connect(&rc, e);
+	c = redis_connect(&rc, NULL, e);
 	secret_free(&pass);
 	if (c == NULL)
 		errx(1, "%s", e);

@@ -18,6 +18,7 @@
 #include "io.h"
 #include "progress.h"
 #include "rdb.h"
+#include "redis.h"
 
 #define STAGED_NAME	".rdb-install.staged"
 #define CONFCOPY_NAME	".rdb-install.conf"
@@ -194,7 +195,7 @@ install_probe(struct install *in, char *errstr)
 	if (r > 0) {
 		if (server_info(&in->srv, "server", &info, errstr) < 0)
 			return -1;
-		if (server_info_field(info, "redis_version", in->redis_version,
+		if (redis_info_field(info, "redis_version", in->redis_version,
 		    sizeof(in->redis_version)) < 0)
 			in->redis_version[0] = '\0';
 		free(info);
@@ -717,10 +718,10 @@ check_loaded(struct install *in, char *errstr)
 
 	if (server_info(&in->srv, "persistence", &info, errstr) < 0)
 		return -1;
-	if (server_info_field(info, "rdb_last_load_keys_loaded", val,
+	if (redis_info_field(info, "rdb_last_load_keys_loaded", val,
 	    sizeof(val)) == 0)
 		loaded = strtoull(val, NULL, 10);
-	if (server_info_field(info, "rdb_last_load_keys_expired", val,
+	if (redis_info_field(info, "rdb_last_load_keys_expired", val,
 	    sizeof(val)) == 0)
 		expired = strtoull(val, NULL, 10);
 	free(info);
@@ -754,17 +755,6 @@ do_start(struct install *in, int check, char *errstr)
 	return check ? check_loaded(in, errstr) : 0;
 }
 
-static int
-info_u64(const char *info, const char *name, uint64_t *v)
-{
-	char val[32];
-
-	if (server_info_field(info, name, val, sizeof(val)) < 0)
-		return -1;
-	*v = strtoull(val, NULL, 10);
-	return 0;
-}
-
 /* CONFIG SET appendonly yes, then waits until a rewrite that began after
  * it has finished well and its manifest is on disk. */
 static int
@@ -779,8 +769,8 @@ do_rewrite(struct install *in, char *errstr)
 
 	if (server_info(&in->srv, "persistence", &info, errstr) < 0)
 		return -1;
-	if (info_u64(info, "aof_rewrites", &before) < 0 ||
-	    info_u64(info, "aof_enabled", &n) < 0) {
+	if (redis_info_u64(info, "aof_rewrites", &before) < 0 ||
+	    redis_info_u64(info, "aof_enabled", &n) < 0) {
 		free(info);
 		return errstr_set(errstr, "INFO persistence: no aof_rewrites "
 		    "(Redis 7.0 or newer is needed for AOF on)");
@@ -799,11 +789,11 @@ do_rewrite(struct install *in, char *errstr)
 	for (;;) {
 		if (server_info(&in->srv, "persistence", &info, errstr) < 0)
 			return -1;
-		if (server_info_field(info, "aof_last_bgrewrite_status",
-		    status, sizeof(status)) < 0 || info_u64(info,
-		    "aof_rewrites", &n) < 0 || info_u64(info,
+		if (redis_info_field(info, "aof_last_bgrewrite_status",
+		    status, sizeof(status)) < 0 || redis_info_u64(info,
+		    "aof_rewrites", &n) < 0 || redis_info_u64(info,
 		    "aof_rewrite_in_progress", &inprog) < 0 ||
-		    info_u64(info, "aof_rewrite_scheduled", &sched) < 0) {
+		    redis_info_u64(info, "aof_rewrite_scheduled", &sched) < 0) {
 			free(info);
 			return errstr_set(errstr, "INFO persistence: fields "
 			    "missing");

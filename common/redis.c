@@ -50,10 +50,18 @@ cmd_what(char *buf, size_t len, int argc, const char **argv)
 redisReply *
 redis_cmd(redisContext *c, char *errstr, int argc, const char **argv)
 {
-	redisReply *r;
 	char what[96];
 
 	cmd_what(what, sizeof(what), argc, argv);
+	return redis_cmd_as(c, what, errstr, argc, argv);
+}
+
+redisReply *
+redis_cmd_as(redisContext *c, const char *what, char *errstr, int argc,
+    const char **argv)
+{
+	redisReply *r;
+
 	r = redisCommandArgv(c, argc, argv, NULL);
 	if (r == NULL) {
 		errstr_set(errstr, "%s: %s", what, ctx_reason(c));
@@ -68,11 +76,13 @@ redis_cmd(redisContext *c, char *errstr, int argc, const char **argv)
 }
 
 static int
-redis_auth(redisContext *c, const struct redis_conn *o, char *errstr)
+redis_auth(redisContext *c, const struct redis_conn *o, int *down,
+    char *errstr)
 {
 	const char *argv[3];
 	size_t lens[3];
 	redisReply *r;
+	char what[320] = "AUTH";
 	int argc = 0;
 
 	argv[argc] = "AUTH";
@@ -83,11 +93,17 @@ redis_auth(redisContext *c, const struct redis_conn *o, char *errstr)
 	}
 	argv[argc] = o->pass;
 	lens[argc++] = o->pass_len;
+	if (o->named)
+		snprintf(what, sizeof(what), "AUTH on %s", redis_name(o));
 	r = redisCommandArgv(c, argc, argv, lens);
-	if (r == NULL)
-		return errstr_set(errstr, "AUTH: %s", ctx_reason(c));
+	if (r == NULL) {
+		/* A server going down may close the connection here. */
+		if (down != NULL)
+			*down = c->err == REDIS_ERR_EOF;
+		return errstr_set(errstr, "%s: %s", what, ctx_reason(c));
+	}
 	if (r->type == REDIS_REPLY_ERROR) {
-		errstr_set(errstr, "AUTH: %s", r->str);
+		errstr_set(errstr, "%s: %s", what, r->str);
 		freeReplyObject(r);
 		return -1;
 	}
@@ -96,24 +112,33 @@ redis_auth(redisContext *c, const struct redis_conn *o, char *errstr)
 }
 
 redisContext *
-redis_connect(const struct redis_conn *o, char *errstr)
+redis_connect(const struct redis_conn *o, int *down, char *errstr)
 {
 	struct timeval tv = { o->timeout_ms / 1000, o->timeout_ms % 1000 * 1000 };
 	const char *host = o->host != NULL ? o->host : REDIS_DEFAULT_HOST;
 	int port = o->port != 0 ? o->port : REDIS_DEFAULT_PORT;
 	redisContext *c;
+	int saved;
 
+	if (down != NULL)
+		*down = 0;
+	errno = 0;
 	if (o->sock != NULL)
 		c = o->timeout_ms > 0 ? redisConnectUnixWithTimeout(o->sock, tv) :
 		    redisConnectUnix(o->sock);
 	else
 		c = o->timeout_ms > 0 ? redisConnectWithTimeout(host, port, tv) :
 		    redisConnect(host, port);
+	saved = errno;
 	if (c == NULL) {
 		errstr_set(errstr, "connect %s: out of memory", redis_name(o));
 		return NULL;
 	}
 	if (c->err) {
+		if (down != NULL)
+			*down = saved == ECONNREFUSED || saved == ENOENT ||
+			    strstr(c->errstr, strerror(ECONNREFUSED)) != NULL ||
+			    strstr(c->errstr, strerror(ENOENT)) != NULL;
 		errstr_set(errstr, "connect %s: %s", redis_name(o), c->errstr);
 		redisFree(c);
 		return NULL;
@@ -124,7 +149,7 @@ redis_connect(const struct redis_conn *o, char *errstr)
 		redisFree(c);
 		return NULL;
 	}
-	if (o->pass != NULL && redis_auth(c, o, errstr) < 0) {
+	if (o->pass != NULL && redis_auth(c, o, down, errstr) < 0) {
 		redisFree(c);
 		return NULL;
 	}
@@ -172,22 +197,33 @@ redis_info_u64(const char *info, const char *field, uint64_t *v)
 char *
 redis_info(redisContext *c, const char *section, char *errstr)
 {
+	return redis_info_as(c, section, NULL, errstr);
+}
+
+char *
+redis_info_as(redisContext *c, const char *section, const char *what,
+    char *errstr)
+{
 	const char *argv[2] = { "INFO", section };
 	redisReply *r;
-	char *text;
+	char buf[96], *text;
 
-	r = redis_cmd(c, errstr, 2, argv);
+	if (what == NULL) {
+		snprintf(buf, sizeof(buf), "INFO %s", section);
+		what = buf;
+	}
+	r = redis_cmd_as(c, what, errstr, 2, argv);
 	if (r == NULL)
 		return NULL;
 	if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS) {
 		freeReplyObject(r);
-		errstr_set(errstr, "INFO %s: unexpected reply", section);
+		errstr_set(errstr, "%s: unexpected reply", what);
 		return NULL;
 	}
 	text = strdup(r->str);
 	freeReplyObject(r);
 	if (text == NULL)
-		errstr_sys(errstr, "INFO %s", section);
+		errstr_sys(errstr, "%s", what);
 	return text;
 }
 

@@ -25,6 +25,7 @@ struct redis_conn {
 	const char	*pass;		/* NULL: no AUTH */
 	size_t		 pass_len;
 	long		 timeout_ms;	/* connect and I/O; 0: none */
+	int		 named;		/* "AUTH on NAME: why" */
 };
 
 /* The server's name for messages ("SOCKET" or "HOST:PORT") in a static
@@ -32,14 +33,21 @@ struct redis_conn {
 const char *redis_name(const struct redis_conn *o);
 
 /* Connects and, with a password, sends AUTH; returns the context or NULL
- * ("connect NAME: why", "AUTH: why"). */
-redisContext *redis_connect(const struct redis_conn *o, char *errstr);
+ * ("connect NAME: why", "AUTH: why").  down, when not NULL, is set to 1
+ * when the server is simply not there (connection refused, no socket, or
+ * closed during AUTH as a server going down does), else 0. */
+redisContext *redis_connect(const struct redis_conn *o, int *down,
+    char *errstr);
 
 /* Sends one command and reads its reply; returns the reply (freed by the
  * caller with freeReplyObject) or NULL with "ARGV0 [ARGV1]: why", the
  * server's own text for an error reply.  Error replies count as failure. */
 redisReply *redis_cmd(redisContext *c, char *errstr, int argc,
     const char **argv);
+
+/* As redis_cmd, with WHAT naming the command in messages ("WHAT: why"). */
+redisReply *redis_cmd_as(redisContext *c, const char *what, char *errstr,
+    int argc, const char **argv);
 
 /* Copies the value of FIELD from an INFO text into out; returns 0, or -1
  * when the field is absent or its value does not fit. */
@@ -51,6 +59,10 @@ int redis_info_u64(const char *info, const char *field, uint64_t *v);
 
 /* Runs INFO SECTION and returns its text (free()d by the caller), or NULL. */
 char *redis_info(redisContext *c, const char *section, char *errstr);
+
+/* As redis_info, with WHAT (NULL: "INFO SECTION") naming it in messages. */
+char *redis_info_as(redisContext *c, const char *section, const char *what,
+    char *errstr);
 
 /* CONFIG GET NAME into out; returns 0, or -1 with the server's reason (a
  * renamed or denied CONFIG) or "CONFIG GET NAME: no such parameter". */

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <hiredis.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "redis.h"
 #include "server.h"
 
 /* Each poll waits a little longer, from 5 ms up to this. */
@@ -36,15 +36,29 @@ nap(int *ms)
 		*ms = POLL_MAX_MS;
 }
 
+/* The redis_conn for s: rdb-install's own short connections, two seconds
+ * for connect and each reply, the server named in every failure. */
+static void
+conn(const struct server *s, struct redis_conn *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->sock = s->sock;
+	o->host = s->host;
+	o->port = s->port;
+	o->user = s->user;
+	o->pass = s->pass;
+	o->pass_len = s->pass != NULL ? strlen(s->pass) : 0;
+	o->timeout_ms = 2000;
+	o->named = 1;
+}
+
 static const char *
 where(const struct server *s)
 {
-	static char buf[300];
+	struct redis_conn o;
 
-	if (s->sock != NULL)
-		return s->sock;
-	snprintf(buf, sizeof(buf), "%s:%d", s->host, s->port);
-	return buf;
+	conn(s, &o);
+	return redis_name(&o);
 }
 
 /* Connects and authenticates; returns the context, or NULL with *down set
@@ -52,55 +66,10 @@ where(const struct server *s)
 static redisContext *
 connect_auth(struct server *s, int *down, char *errstr)
 {
-	struct timeval tv = { 2, 0 };
-	redisContext *c;
-	redisReply *r;
-	const char *argv[3];
-	int argc = 0, saved;
+	struct redis_conn o;
 
-	*down = 0;
-	errno = 0;
-	if (s->sock != NULL)
-		c = redisConnectUnixWithTimeout(s->sock, tv);
-	else
-		c = redisConnectWithTimeout(s->host, s->port, tv);
-	saved = errno;
-	if (c == NULL) {
-		errstr_set(errstr, "connect %s: out of memory", where(s));
-		return NULL;
-	}
-	if (c->err) {
-		if (saved == ECONNREFUSED || saved == ENOENT ||
-		    strstr(c->errstr, strerror(ECONNREFUSED)) != NULL ||
-		    strstr(c->errstr, strerror(ENOENT)) != NULL)
-			*down = 1;
-		errstr_set(errstr, "connect %s: %s", where(s), c->errstr);
-		redisFree(c);
-		return NULL;
-	}
-	redisSetTimeout(c, tv);
-	if (s->pass == NULL)
-		return c;
-	argv[argc++] = "AUTH";
-	if (s->user != NULL)
-		argv[argc++] = s->user;
-	argv[argc++] = s->pass;
-	r = redisCommandArgv(c, argc, argv, NULL);
-	if (r == NULL) {
-		/* A server going down may close the connection here. */
-		*down = c->err == REDIS_ERR_EOF;
-		errstr_set(errstr, "AUTH on %s: %s", where(s), c->errstr);
-		redisFree(c);
-		return NULL;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		errstr_set(errstr, "AUTH on %s: %s", where(s), r->str);
-		freeReplyObject(r);
-		redisFree(c);
-		return NULL;
-	}
-	freeReplyObject(r);
-	return c;
+	conn(s, &o);
+	return redis_connect(&o, down, errstr);
 }
 
 int
@@ -121,74 +90,46 @@ server_command(struct server *s, char *out, size_t outlen, char *errstr,
 {
 	redisContext *c;
 	redisReply *r;
-	char what[64] = "";
+	char cmd[64] = "", what[400];
 	size_t n;
-	int down, rc = 0, i;
+	int down, i;
 
 	/* The command for messages: AUTH never comes through here. */
 	for (i = 0; i < argc; i++) {
-		n = strlen(what);
-		snprintf(what + n, sizeof(what) - n, "%s%s", i ? " " : "",
+		n = strlen(cmd);
+		snprintf(cmd + n, sizeof(cmd) - n, "%s%s", i ? " " : "",
 		    argv[i]);
 	}
+	snprintf(what, sizeof(what), "%s on %s", cmd, where(s));
 	if ((c = connect_auth(s, &down, errstr)) == NULL)
 		return -1;
-	r = redisCommandArgv(c, argc, argv, NULL);
-	if (r == NULL) {
-		errstr_set(errstr, "%s on %s: %s", what, where(s), c->errstr);
-		redisFree(c);
+	r = redis_cmd_as(c, what, errstr, argc, argv);
+	redisFree(c);
+	if (r == NULL)
 		return -1;
-	}
-	if (r->type == REDIS_REPLY_ERROR)
-		rc = errstr_set(errstr, "%s on %s: %s", what, where(s), r->str);
-	else if (out != NULL && outlen > 0) {
+	if (out != NULL && outlen > 0) {
 		out[0] = '\0';
 		if (r->type == REDIS_REPLY_STATUS ||
 		    r->type == REDIS_REPLY_STRING)
 			snprintf(out, outlen, "%.*s", (int)r->len, r->str);
 	}
 	freeReplyObject(r);
-	redisFree(c);
-	return rc;
+	return 0;
 }
 
 int
 server_info(struct server *s, const char *section, char **out, char *errstr)
 {
-	const char *argv[] = { "INFO", section };
-	char *buf;
-	int rc;
+	redisContext *c;
+	char what[400];
+	int down;
 
-	/* INFO replies fit comfortably in this; a longer one is cut, and
-	 * the fields read here come early in their sections. */
-	if ((buf = malloc(16384)) == NULL)
-		return errstr_sys(errstr, "INFO");
-	rc = server_command(s, buf, 16384, errstr, 2, argv);
-	if (rc < 0) {
-		free(buf);
+	snprintf(what, sizeof(what), "INFO %s on %s", section, where(s));
+	if ((c = connect_auth(s, &down, errstr)) == NULL)
 		return -1;
-	}
-	*out = buf;
-	return 0;
-}
-
-int
-server_info_field(const char *info, const char *name, char *val, size_t len)
-{
-	size_t n = strlen(name), k;
-	const char *p;
-
-	for (p = info; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
-		if (strncmp(p, name, n) == 0 && p[n] == ':') {
-			p += n + 1;
-			k = strcspn(p, "\r\n");
-			if (k >= len)
-				k = len - 1;
-			memcpy(val, p, k);
-			val[k] = '\0';
-			return 0;
-		}
-	return -1;
+	*out = redis_info_as(c, section, what, errstr);
+	redisFree(c);
+	return *out != NULL ? 0 : -1;
 }
 
 uint64_t
@@ -353,7 +294,7 @@ server_wait_up(struct server *s, char *errstr)
 		}
 		r = server_reachable(s, last);
 		if (r > 0 && server_info(s, "persistence", &info, last) == 0) {
-			r = server_info_field(info, "loading", val,
+			r = redis_info_field(info, "loading", val,
 			    sizeof(val)) == 0 && strcmp(val, "0") == 0;
 			free(info);
 			if (r)
@@ -406,7 +347,7 @@ server_pid(struct server *s)
 
 	if (server_info(s, "server", &info, e) < 0)
 		return 0;
-	if (server_info_field(info, "process_id", val, sizeof(val)) == 0)
+	if (redis_info_field(info, "process_id", val, sizeof(val)) == 0)
 		pid = (pid_t)atol(val);
 	free(info);
 	return pid;
@@ -418,8 +359,9 @@ server_stop(struct server *s, char *errstr)
 	const char *argv[] = { "SHUTDOWN" };
 	redisContext *c;
 	redisReply *r;
+	char what[320];
 	pid_t pid;
-	int down;
+	int down, refused;
 
 	pid = server_pid(s);
 	if (s->service != NULL) {
@@ -429,18 +371,16 @@ server_stop(struct server *s, char *errstr)
 		if (shell(s->stop_cmd, errstr) < 0)
 			return -1;
 	} else if ((c = connect_auth(s, &down, errstr)) != NULL) {
-		/* Success is the connection closing under us. */
-		r = redisCommandArgv(c, 1, argv, NULL);
-		if (r != NULL && r->type == REDIS_REPLY_ERROR) {
-			errstr_set(errstr, "SHUTDOWN on %s: %s", where(s),
-			    r->str);
-			freeReplyObject(r);
-			redisFree(c);
-			return -1;
-		}
+		/* Success is the connection closing under us; an error
+		 * reply leaves it open. */
+		snprintf(what, sizeof(what), "SHUTDOWN on %s", where(s));
+		r = redis_cmd_as(c, what, errstr, 1, argv);
+		refused = r == NULL && c->err == 0;
 		if (r != NULL)
 			freeReplyObject(r);
 		redisFree(c);
+		if (refused)
+			return -1;
 	} else if (!down)
 		return -1;
 	return server_wait_down(s, pid, errstr);

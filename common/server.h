@@ -37,20 +37,20 @@ struct server {
  * other failure. */
 int server_reachable(struct server *s, char *errstr);
 
+/* server_reachable, server_command and server_info each make a fresh
+ * connection through common/redis (redis_connect, redis_cmd_as,
+ * redis_info_as); their failures name the server: "CMD on NAME: why". */
+
 /* Sends one command (argv style); returns 0 when the reply is not an
  * error, copying a status or string reply into out (may be NULL); -1 with
  * "CMD: reply" otherwise. */
 int server_command(struct server *s, char *out, size_t outlen, char *errstr,
     int argc, const char **argv);
 
-/* INFO SECTION into malloc'd *out; returns 0 or -1. */
+/* INFO SECTION into malloc'd *out (read it with redis_info_field and
+ * redis_info_u64); returns 0 or -1. */
 int server_info(struct server *s, const char *section, char **out,
     char *errstr);
-
-/* Copies the value of "name:value" from INFO text; returns 0, or -1 when
- * absent. */
-int server_info_field(const char *info, const char *name, char *val,
-    size_t len);
 
 /* Sums FIELD= ("keys", "expires") over the db lines of INFO keyspace. */
 uint64_t server_info_sum(const char *info, const char *field);

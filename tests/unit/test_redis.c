@@ -1,4 +1,5 @@
-/* common/redis: INFO field parsing, on text as Redis 7.0 sends it. */
+/* common/redis: INFO field parsing, on text as Redis 7.0 sends it; names;
+ * a server that is not there. */
 #include <string.h>
 
 #include "redis.h"
@@ -22,7 +23,8 @@ int
 main(void)
 {
 	struct redis_conn o;
-	char buf[64], small[3];
+	char buf[64], small[3], e[ERRSTR_LEN];
+	int down;
 	uint64_t v = 0;
 
 	ok(redis_info_field(info, "rdb_last_bgsave_status", buf,
@@ -55,5 +57,20 @@ main(void)
 	ok(strcmp(redis_name(&o), "db2:7000") == 0, "host and port");
 	o.sock = "/run/redis.sock";
 	ok(strcmp(redis_name(&o), "/run/redis.sock") == 0, "a socket wins");
+
+	o.sock = "/nonexistent/redis.sock";
+	down = -1;
+	ok(redis_connect(&o, &down, e) == NULL && down == 1 &&
+	    strcmp(e, "connect /nonexistent/redis.sock: No such file or "
+	    "directory") == 0, "a missing socket is down: %s", e);
+	o.sock = NULL;
+	o.host = "127.0.0.1";
+	o.port = 1;
+	o.timeout_ms = 2000;
+	down = -1;
+	ok(redis_connect(&o, &down, e) == NULL && down == 1 &&
+	    strcmp(e, "connect 127.0.0.1:1: Connection refused") == 0,
+	    "a refused connection is down: %s", e);
+	ok(redis_connect(&o, NULL, e) == NULL, "down may be NULL");
 	return tap_done();
 }

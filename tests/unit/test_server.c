@@ -1,5 +1,5 @@
-/* common/server: INFO parsing, the version map, commands and their
- * failures, a server that is not there. */
+/* common/server: the keyspace sums, the version map, commands and their
+ * failures, a server that is not there (INFO fields: test_redis). */
 #include "server.h"
 #include "tap.h"
 
@@ -13,12 +13,8 @@ main(void)
 	const char *sh[] = { "/bin/sh", "-c", "exit 3", NULL };
 	const char *none[] = { "/nonexistent/x", NULL };
 	struct server s = { 0 };
-	char v[32], e[ERRSTR_LEN];
+	char v[32], e[ERRSTR_LEN], *out = NULL;
 
-	ok(server_info_field(info, "aof_rewrites", v, sizeof(v)) == 0 &&
-	    strcmp(v, "3") == 0, "a field, without its CR");
-	ok(server_info_field(info, "rewrites", v, sizeof(v)) < 0,
-	    "only whole names match");
 	ok(server_info_sum(info, "keys") == 15 &&
 	    server_info_sum(info, "expires") == 2, "keys and expires summed");
 	ok(server_rdb_version_max("7.0.15") == 10 &&
@@ -37,7 +33,18 @@ main(void)
 	    "a missing program: %s", e);
 	s.sock = "/nonexistent/redis.sock";
 	s.timeout = 1;
-	ok(server_reachable(&s, e) == 0, "a missing socket means down");
+	ok(server_reachable(&s, e) == 0 && strcmp(e, "connect "
+	    "/nonexistent/redis.sock: No such file or directory") == 0,
+	    "a missing socket means down: %s", e);
+	s.sock = NULL;
+	s.host = "127.0.0.1";
+	s.port = 1;
+	ok(server_reachable(&s, e) == 0 && strcmp(e, "connect "
+	    "127.0.0.1:1: Connection refused") == 0,
+	    "a refused connection means down: %s", e);
+	ok(server_info(&s, "server", &out, e) < 0 && strcmp(e, "connect "
+	    "127.0.0.1:1: Connection refused") == 0,
+	    "INFO on a server that is not there: %s", e);
 	ok(server_binary_version(v, sizeof(v), e) == 0 &&
 	    strncmp(v, "7.", 2) == 0, "redis-server --version: %s", v);
 	return tap_done();
