@@ -107,12 +107,14 @@ preauth() {
 	[[ $KS_STORAGE_URL == "$SWIFT_URL/v1/AUTH_$KS_PROJECT_ID" ]]
 }
 
+# The secret is urlsafe base64 and may begin with "-": given as a separate
+# word, argparse takes it for an option and swift exits 2 (1 run in 64).
 @test "swift stat with an application credential" {
 	run env -u OS_USERNAME -u OS_PASSWORD -u OS_PROJECT_NAME \
 		-u OS_USER_DOMAIN_NAME -u OS_PROJECT_DOMAIN_NAME \
 		swift --os-auth-type v3applicationcredential \
-		--os-application-credential-id "$KS_APPCRED_ID" \
-		--os-application-credential-secret "$KS_APPCRED_SECRET" stat
+		--os-application-credential-id="$KS_APPCRED_ID" \
+		--os-application-credential-secret="$KS_APPCRED_SECRET" stat
 	assert_success
 	assert_line --regexp "^ +Account: AUTH_$KS_PROJECT_ID\$"
 }
@@ -127,8 +129,8 @@ preauth() {
 	local token
 	token=$(keystone_token)
 	[ -n "$token" ]
-	run env -u OS_AUTH_URL -u OS_PASSWORD swift --os-auth-token "$token" \
-		--os-storage-url "$KS_STORAGE_URL" list kc
+	run env -u OS_AUTH_URL -u OS_PASSWORD swift --os-auth-token="$token" \
+		--os-storage-url="$KS_STORAGE_URL" list kc
 	assert_success
 	assert_output f
 }
