@@ -31,6 +31,12 @@ used up fires.  Actions:
                        N bytes of the request body, before any response; a
                        body of N bytes or less passes
     (N counts the body as sent, chunk-size lines included when chunked)
+    drop-reply         pass the request on and let Swift act on it, then
+                       close the connection before any of the answer
+                       reaches the client: a reply lost after the fact
+    delay S            pass the request on and hold Swift's answer S
+                       seconds (a slow reply); its log line is written
+                       after the wait, so the log shows replies in order
 
 Keys (all optional):
 
@@ -59,7 +65,7 @@ response (so a test can read it as soon as its client is done):
     METHOD TARGET STATUS range=R if-match=E [fault=ID]
 
 STATUS is the status the client got, or DROP when the connection was cut
-(drop-response, drop-request); R and E are the Range and If-Match request
+(drop-response, drop-request, drop-reply); R and E are the Range and If-Match request
 headers or "-"; fault=ID names the rule that fired.
 """
 import argparse
@@ -69,6 +75,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 
 BUF = 65536
 
@@ -393,6 +400,23 @@ class Handler(socketserver.BaseRequestHandler):
         except (Closed, OSError):
             if state.get('dropped'):
                 self.log(method, target, 'DROP', lines, rule)
+            self.close_upstream()
+            shut(self.request, socket.SHUT_RDWR)
+            return False
+        if action == 'delay':
+            time.sleep(float(rule.get('arg', '1')))
+        if action == 'drop-reply':
+            # Swift has acted on the request: its whole answer is read
+            # (a bulk delete works while it streams its report), and the
+            # client never hears of it.
+            if sender is not None:
+                sender.join(2)
+            try:
+                copy_body(upr, None, rlines, False, status=status,
+                          method=method)
+            except (Closed, OSError):
+                pass
+            self.log(method, target, 'DROP', lines, rule)
             self.close_upstream()
             shut(self.request, socket.SHUT_RDWR)
             return False
