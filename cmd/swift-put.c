@@ -34,6 +34,8 @@
 
 static const char *prog = "swift-put";
 static volatile sig_atomic_t stop;
+/* Set by a signal, or by a failure: the segment uploads stop. */
+static volatile sig_atomic_t halt;
 
 static void
 usage(FILE *f)
@@ -63,6 +65,7 @@ on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+	halt = 1;
 }
 
 /*
@@ -244,7 +247,7 @@ put_headers(const struct upload *u, const char *const *first, int nfirst)
 /* PUTs body to container/name, creating the container when it is missing;
  * returns 0 with resp filled (status judged by the caller) or -1. */
 static int
-put_object(struct upload *u, const char *container, const char *name,
+put_object(struct swift_ctx *c, const char *container, const char *name,
     const char *query, const char *const *hdrs, const void *body, size_t len,
     struct swift_resp *resp, char *errstr)
 {
@@ -260,7 +263,7 @@ put_object(struct upload *u, const char *container, const char *name,
 	r.body = body;
 	r.body_len = len;
 	for (;;) {
-		if (swift_request(u->c, &r, resp, errstr) < 0)
+		if (swift_request(c, &r, resp, errstr) < 0)
 			return -1;
 		free(resp->body);
 		resp->body = NULL;
@@ -273,7 +276,7 @@ put_object(struct upload *u, const char *container, const char *name,
 			memset(&cr, 0, sizeof(cr));
 			cr.method = "PUT";
 			cr.container = container;
-			if (swift_request(u->c, &cr, &cresp, errstr) < 0)
+			if (swift_request(c, &cr, &cresp, errstr) < 0)
 				return -1;
 			free(cresp.body);
 			if (cresp.status != 201 && cresp.status != 202)
@@ -349,7 +352,7 @@ put_plain(struct upload *u, const char *buf, size_t len, struct md5 *m,
 		first[n++] = "If-None-Match: *";
 	if ((hdrs = put_headers(u, first, n)) == NULL)
 		return errstr_sys(errstr, "PUT");
-	rc = put_object(u, u->container, u->object, NULL, hdrs, buf, len,
+	rc = put_object(u->c, u->container, u->object, NULL, hdrs, buf, len,
 	    &resp, errstr);
 	free(hdrs);
 	if (rc < 0)
@@ -357,14 +360,61 @@ put_plain(struct upload *u, const char *buf, size_t len, struct md5 *m,
 	return check_final(u, &resp, etag, errstr);
 }
 
-static int
-put_segment(struct upload *u, const char *buf, size_t len, struct md5 *m,
-    size_t idx, char *errstr)
+/*
+ * A segment uploader.  Swift answers a PUT only once the object server has
+ * flushed it to disk, and the connection idles meanwhile; two segments in
+ * flight, each on a connection of its own, keep it busy.  Each slot owns
+ * one of the two segment buffers, so memory stays at two segments: a
+ * buffer is filled again only once its upload has been answered.
+ */
+struct slot {
+	pthread_t		 thread;
+	int			 running;
+	struct upload		*u;
+	struct swift_ctx	*c;
+	const char		*buf;
+	size_t			 len;
+	const char		*name;		/* the part's, kept by u */
+	char			 etag[MD5_HEX_LEN + 1];
+	int			 rc;
+	char			 errstr[ERRSTR_LEN];
+};
+
+static void *
+slot_main(void *arg)
 {
+	struct slot *s = arg;
+	struct upload *u = s->u;
 	char etaghdr[64];
 	const char *first[1] = { etaghdr };
 	const char **hdrs;
 	struct swift_resp resp;
+
+	snprintf(etaghdr, sizeof(etaghdr), "ETag: %s", s->etag);
+	if ((hdrs = put_headers(u, first, 1)) == NULL) {
+		s->rc = errstr_sys(s->errstr, "PUT");
+		return NULL;
+	}
+	s->rc = put_object(s->c, u->segcont, s->name, NULL, hdrs, s->buf,
+	    s->len, &resp, s->errstr);
+	free(hdrs);
+	if (s->rc < 0)
+		return NULL;
+	if (resp.status != 201)
+		s->rc = errstr_set(s->errstr, "PUT %s/%s: HTTP %ld",
+		    u->segcont, s->name, resp.status);
+	else if (strcmp(resp.etag, s->etag) != 0)
+		s->rc = errstr_set(s->errstr, "PUT %s/%s: ETag %s, sent %s",
+		    u->segcont, s->name, resp.etag, s->etag);
+	return NULL;
+}
+
+/* Starts the upload of segment idx from buf in slot s. */
+static int
+slot_start(struct slot *s, struct upload *u, const char *buf, size_t len,
+    struct md5 *m, size_t idx, char *errstr)
+{
+	sigset_t all, old;
 	struct part *p;
 	int rc;
 
@@ -374,21 +424,37 @@ put_segment(struct upload *u, const char *buf, size_t len, struct md5 *m,
 		return errstr_sys(errstr, "segment");
 	p->size = len;
 	md5_final_hex(m, p->etag);
-	snprintf(etaghdr, sizeof(etaghdr), "ETag: %s", p->etag);
-	if ((hdrs = put_headers(u, first, 1)) == NULL)
-		return errstr_sys(errstr, "PUT");
-	rc = put_object(u, u->segcont, p->name, NULL, hdrs, buf, len, &resp,
-	    errstr);
-	free(hdrs);
-	if (rc < 0)
-		return -1;
-	if (resp.status != 201)
-		return errstr_set(errstr, "PUT %s/%s: HTTP %ld", u->segcont,
-		    p->name, resp.status);
-	if (strcmp(resp.etag, p->etag) != 0)
-		return errstr_set(errstr, "PUT %s/%s: ETag %s, sent %s",
-		    u->segcont, p->name, resp.etag, p->etag);
+	memcpy(s->etag, p->etag, sizeof(s->etag));
+	s->u = u;
+	s->buf = buf;
+	s->len = len;
+	s->name = p->name;
+	s->rc = 0;
+	/* Signals go to the main thread, which can act on them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&s->thread, NULL, slot_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		errno = rc;
+		return errstr_sys(errstr, "PUT: thread");
+	}
+	s->running = 1;
 	return 0;
+}
+
+/* Waits for slot s (a signal or halt makes its request stop soon);
+ * returns its result, with its message in errstr. */
+static int
+slot_wait(struct slot *s, char *errstr)
+{
+	if (!s->running)
+		return 0;
+	pthread_join(s->thread, NULL);
+	s->running = 0;
+	if (s->rc < 0)
+		memcpy(errstr, s->errstr, ERRSTR_LEN);
+	return s->rc;
 }
 
 /* A manifest body under construction. */
@@ -522,7 +588,7 @@ put_manifests(struct upload *u, size_t nsegs, char *errstr)
 				free(m.b);
 				return errstr_sys(errstr, "PUT");
 			}
-			rc = put_object(u, u->segcont, p->name,
+			rc = put_object(u->c, u->segcont, p->name,
 			    "multipart-manifest=put", hdrs, m.b, m.len, &resp,
 			    errstr);
 			free(hdrs);
@@ -544,7 +610,7 @@ put_manifests(struct upload *u, size_t nsegs, char *errstr)
 		free(m.b);
 		return errstr_sys(errstr, "PUT");
 	}
-	rc = put_object(u, u->container, u->object, "multipart-manifest=put",
+	rc = put_object(u->c, u->container, u->object, "multipart-manifest=put",
 	    hdrs, m.b, m.len, &resp, errstr);
 	free(hdrs);
 	free(m.b);
@@ -646,10 +712,11 @@ run(struct upload *u, uint64_t segsize, int segsize_set,
 	static struct filler f;
 	static char *buf[2];
 	static struct md5 md5[2];
+	static struct slot slot[2];
 	size_t curlen, idx = 0;
 	ssize_t got;
 	struct timeval tv;
-	int cur, more, rc = -1;
+	int cur, more, i, rc = -1;
 
 	pthread_mutex_init(&f.mu, NULL);
 	pthread_cond_init(&f.cv, NULL);
@@ -697,31 +764,56 @@ run(struct upload *u, uint64_t segsize, int segsize_set,
 	snprintf(u->prefix, sizeof(u->prefix), "%lld.%06ld/%llu",
 	    (long long)tv.tv_sec, (long)tv.tv_usec,
 	    (unsigned long long)segsize);
-	/* buf[cur] uploads while buf[!cur] fills (it holds one byte now). */
+	/* Each slot has a connection of its own, with the token the main
+	 * one holds now. */
+	for (i = 0; i < 2; i++) {
+		if ((slot[i].c = swift_dup(u->c, errstr)) == NULL)
+			goto out;
+		swift_set_stop(slot[i].c, &halt);
+	}
+	/* buf[cur] uploads in slot[cur] while buf[!cur] fills, once its own
+	 * upload is answered (it holds one byte now). */
 	cur = 0;
 	curlen = (size_t)segsize;
 	got = 1;
-	more = 1;
 	for (;;) {
-		if (more && fill_start(&f, buf[!cur], (size_t)got, segsize,
-		    &md5[!cur], errstr) < 0)
+		more = (uint64_t)curlen == segsize;
+		/* The first segment goes alone: it creates the segments
+		 * container when missing, which two at once would race. */
+		if (idx == 1 && slot_wait(&slot[!cur], errstr) < 0)
 			goto out;
-		if (put_segment(u, buf[cur], curlen, &md5[cur], idx++,
-		    errstr) < 0)
+		if (slot_start(&slot[cur], u, buf[cur], curlen, &md5[cur],
+		    idx++, errstr) < 0)
 			goto out;
 		if (!more)
 			break;
-		if ((got = fill_wait(&f, errstr)) < 0)
+		if (slot_wait(&slot[!cur], errstr) < 0)
+			goto out;
+		if (fill_start(&f, buf[!cur], (size_t)got, segsize,
+		    &md5[!cur], errstr) < 0 ||
+		    (got = fill_wait(&f, errstr)) < 0)
 			goto out;
 		if (got == 0)
 			break;
 		cur = !cur;
 		curlen = (size_t)got;
-		more = (uint64_t)got == segsize;
 		got = 0;
 	}
+	if (slot_wait(&slot[0], errstr) < 0 || slot_wait(&slot[1], errstr) < 0)
+		goto out;
 	rc = put_manifests(u, idx, errstr);
 out:
+	/* Uploads still running are stopped and waited for: the clean-up
+	 * must not race a segment that is still being written. */
+	if (rc < 0)
+		halt = 1;
+	for (i = 0; i < 2; i++) {
+		char ignored[ERRSTR_LEN];
+
+		slot_wait(&slot[i], ignored);
+		swift_free(slot[i].c);
+		slot[i].c = NULL;
+	}
 	/* A reader still blocked on stdin is left to exit(). */
 	if (!f.running) {
 		free(buf[0]);

@@ -89,6 +89,20 @@ secret_from_env(struct secret *s, const char *name, char *errstr)
 	return 0;
 }
 
+int
+secret_copy(struct secret *dst, const struct secret *src, char *errstr)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (src->buf == NULL)
+		return 0;
+	if (secret_alloc(dst, src->len, errstr) < 0)
+		return -1;
+	memcpy(dst->buf, src->buf, src->len + 1);
+	dst->len = src->len;
+	dst->exposed = src->exposed;
+	return 0;
+}
+
 void
 secret_free(struct secret *s)
 {

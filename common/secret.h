@@ -26,6 +26,10 @@ int secret_read_file(struct secret *s, const char *path, int strip_newline,
  * value in this process; returns 0, 1 when it is unset, or -1. */
 int secret_from_env(struct secret *s, const char *name, char *errstr);
 
+/* Copies src (which may be empty: buf NULL) into new guarded memory;
+ * returns 0 or -1. */
+int secret_copy(struct secret *dst, const struct secret *src, char *errstr);
+
 /* Wipes and frees; safe on a zeroed or already freed struct. */
 void secret_free(struct secret *s);
 

@@ -113,6 +113,11 @@ int swift_cli_option(struct swift_cli *o, int c, const char *arg,
  * secret variables, and prepares libcurl; returns NULL with errstr set. */
 struct swift_ctx *swift_new(const struct swift_opts *o, char *errstr);
 
+/* A second context for requests in another thread: the same
+ * credentials and options, the token and storage URL c holds now, a
+ * connection of its own; returns NULL with errstr set. */
+struct swift_ctx *swift_dup(const struct swift_ctx *c, char *errstr);
+
 /* Frees everything, wiping the secrets. */
 void swift_free(struct swift_ctx *c);
 

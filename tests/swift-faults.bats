@@ -71,9 +71,78 @@ next_rule() { cat "$SWIFT_HOME/fault.nextid"; }
 	[ "$(flog '^PUT .*/00000002 ' | wc -l)" = 3 ]
 	assert_no_object "$C" doomed
 	assert_no_segments "$C"
-	# The two good segments were written, then deleted; the failed one
-	# is deleted too, in case a try stored it.
-	assert_equal "$(flog "^DELETE /v1/AUTH_test/${C}_segments/doomed/slo/" | awk '{print $2, $3}' | sed 's|.*/||')" "$(printf '%s\n' '00000002 404' '00000001 204' '00000000 204')"
+	# The good segments were written, then deleted (the last one went up
+	# beside the failing one: two are in flight); the failed one is
+	# deleted too, in case a try stored it.
+	assert_equal "$(flog "^DELETE /v1/AUTH_test/${C}_segments/doomed/slo/" | awk '{print $2, $3}' | sed 's|.*/||')" "$(printf '%s\n' '00000003 204' '00000002 404' '00000001 204' '00000000 204')"
+}
+
+@test "upload: two segments are in flight at once, and the manifest lists them in order" {
+	mkdata 3500000 "$T/in"
+	# Segment 1's answer is held 2 s: segment 2 goes up meanwhile, on a
+	# connection of its own, and is answered first.  Segment 0 goes
+	# alone (it may have to create the segments container).
+	swift_fault "delay 2 method=PUT path=/${C}_segments/.*/00000001\$"
+	swift-put -S 1M para <"$T/in"
+	swift-get para | cmp - "$T/in"
+	assert_equal "$(flog "^PUT /v1/AUTH_test/${C}_segments/" | awk '{print $2, $3}' | sed 's|.*/||' | tr '\n' ' ')" \
+		"00000000 404 00000000 201 00000002 201 00000001 201 00000003 201 "
+	swift_curl "$C/para?multipart-manifest=get" | python3 -c '
+import json, sys
+print(" ".join(e["name"].rsplit("/", 1)[1] for e in json.load(sys.stdin)))' >"$T/names"
+	assert_equal "$(cat "$T/names")" "00000000 00000001 00000002 00000003"
+}
+
+@test "upload: a final PUT whose reply was lost is found stored, plain or large" {
+	mkdata 500000 "$T/in"
+	swift_fault "drop-reply method=PUT path=/$C/lost\$"
+	run -0 --separate-stderr swift-put lost <"$T/in"
+	assert_equal "$stderr" ""
+	# The retry's If-None-Match: * meets the stored object: 412, then a
+	# HEAD whose ETag is the one sent.
+	assert_equal "$(flog "^(PUT|HEAD) /v1/AUTH_test/$C/lost " | awk '{print $1, $3}' | tr '\n' ' ')" \
+		"HEAD 404 PUT DROP PUT 412 HEAD 200 "
+	swift-get lost | cmp - "$T/in"
+	mkdata 2500000 "$T/big"
+	swift_fault "drop-reply method=PUT path=/$C/lostbig\\?multipart-manifest=put\$"
+	run -0 --separate-stderr swift-put -S 1M lostbig <"$T/big"
+	assert_equal "$stderr" ""
+	swift-get lostbig | cmp - "$T/big"
+	assert_equal "$(flog "^PUT /v1/AUTH_test/$C/lostbig" | awk '{print $3}' | tr '\n' ' ')" "DROP 412 "
+	# With -f there is no If-None-Match: the retry simply stores it again.
+	swift_fault "drop-reply method=PUT path=/$C/lost\$"
+	swift-put -f lost <"$T/big"
+	swift-get lost | cmp - "$T/big"
+}
+
+@test "upload: a lost reply to a final PUT of another writer's object is still refused" {
+	mkdata 500000 "$T/in"
+	mkdata 400000 "$T/other"
+	swift-put taken <"$T/other"
+	# swift-put's early HEAD is answered 404 by the proxy; the PUT then
+	# meets the object another writer stored: 412, and the HEAD shows an
+	# ETag that is not ours.
+	swift_fault "status 404 method=HEAD path=/$C/taken\$" \
+		"drop-reply method=PUT path=/$C/taken\$"
+	run -1 --separate-stderr swift-put taken <"$T/in"
+	assert_equal "$stderr" "swift-put: $C/taken: already exists (use -f to overwrite)"
+	swift-get taken | cmp - "$T/other"
+}
+
+@test "rm: a DELETE whose reply was lost is a success, plain or large" {
+	echo x | swift-put gone
+	mkdata 2500000 "$T/big"
+	swift-put -S 1M gonebig <"$T/big"
+	swift_fault "drop-reply method=DELETE path=/$C/gone\$" \
+		"drop-reply method=DELETE path=/$C/gonebig\\?multipart-manifest=delete\$"
+	run -0 --separate-stderr swift-rm gone gonebig
+	assert_equal "$stderr" ""
+	assert_no_object "$C" gone
+	assert_no_object "$C" gonebig
+	assert_no_segments "$C"
+	# A bulk delete of a manifest already gone answers 200 with "Number
+	# Not Found": 1 in its report.
+	assert_equal "$(flog "^DELETE /v1/AUTH_test/$C/gone" | awk '{print $3}' | tr '\n' ' ')" "DROP 404 DROP 200 "
 }
 
 @test "when Swift refuses everything, exit 1 with the status and the count of tries" {

@@ -44,10 +44,28 @@ run() {
 	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') $(tail -n 1 "$work/rss")"
 }
 
-row() {	# row LABEL secs rss
-	awk -v l="$1" -v t="$2" -v r="$3" -v s="$size" 'BEGIN {
-		printf "| %s | %.2f s | %.1f MB/s | %.1f MiB |\n",
-		    l, t, s / t / 1048576, r / 1024 }'
+# A loopback Swift on a shared 2-core VM varies by 10-20% from one run to
+# the next: each command runs $rounds times, the commands of a table in
+# turn (so that a slow minute hurts all of them alike), and the table
+# shows the median time and the largest RSS.
+rounds=${BENCH_SWIFT_ROUNDS:-3}
+
+# table LABEL CMD [LABEL CMD]...: the rounds, then one row per command.
+table() {
+	local r i n=$(($# / 2)) args=("$@")
+	for r in $(seq "$rounds"); do
+		for i in $(seq 0 $((n - 1))); do
+			run "${args[2 * i + 1]}" >>"$work/times.$i"
+		done
+	done
+	for i in $(seq 0 $((n - 1))); do
+		sort -n "$work/times.$i" | awk -v l="${args[2 * i]}" -v s="$size" '
+		    { t[NR] = $1; if ($2 > r) r = $2 }
+		    END { m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+			printf "| %s | %.2f s | %.1f MB/s | %.1f MiB |\n",
+			    l, m, s / m / 1048576, r / 1024 }'
+		rm -f "$work/times.$i"
+	done
 }
 
 # Removes an object and its segments between runs, so Swift's disk does not
@@ -64,28 +82,23 @@ echo
 echo "Input: $((size / 1048576)) MiB of $what, $(nproc) cores, one-node Swift on loopback (tests/lib/swift.bash)."
 echo "Segments of $seg for swift-put and swift upload; curl sends one chunked object."
 echo
-echo "### Upload from stdin"
+echo "### Upload from stdin (median of $rounds)"
 echo
 echo "| command | wall | throughput | peak RSS |"
 echo "|---|---|---|---|"
-set -- $(run "swift-put -S $seg up")
-row "swift-put -S $seg" "$@"
-set -- $(run "curl -sf -T - -H '$hdr' '$url/curl'")
-row "curl -T - (chunked, no segments, no ETag)" "$@"
-set -- $(run "$auth swift upload --use-slo -S $((64 << 20)) $C - --object-name py")
-row "swift upload --use-slo -S 64M (stdin)" "$@"
+# -f: each round replaces the object of the one before.
+table "swift-put -S $seg" "swift-put -f -S $seg up" \
+	"curl -T - (chunked, no segments, no ETag)" "curl -sf -T - -H '$hdr' '$url/curl'" \
+	"swift upload --use-slo -S 64M (stdin)" "$auth swift upload --use-slo -S $((64 << 20)) $C - --object-name py"
 
 echo
-echo "### Download to stdout"
+echo "### Download to stdout (median of $rounds)"
 echo
 echo "| command | wall | throughput | peak RSS |"
 echo "|---|---|---|---|"
-set -- $(run "swift-get up")
-row "swift-get (MD5 per segment)" "$@"
-set -- $(run "curl -sf -H '$hdr' '$url/up'")
-row "curl (no check)" "$@"
-set -- $(run "$auth swift download $C up -o -")
-row "swift download -o -" "$@"
+table "swift-get (MD5 per segment)" "swift-get up" \
+	"curl (no check)" "curl -sf -H '$hdr' '$url/up'" \
+	"swift download -o -" "$auth swift download $C up -o -"
 clean up
 clean curl
 clean py

@@ -101,6 +101,25 @@ main(void)
 	swift_free(c);
 	clear_env();
 
+	/* A duplicate stands alone: the original is gone when it is used. */
+	setenv("OS_STORAGE_URL", "http://127.0.0.1:1/v1/AUTH_x", 1);
+	setenv("OS_AUTH_TOKEN", "tok", 1);
+	c = swift_new(&o, e);
+	{
+		struct swift_ctx *d = c ? swift_dup(c, e) : NULL;
+		struct swift_req r = { .method = "PUT", .container = "c",
+		    .object = "o" };
+		struct swift_resp resp;
+
+		swift_free(c);
+		ok(d != NULL && swift_request(d, &r, &resp, e) < 0 &&
+		    strcmp(e, "PUT c/o: Couldn't connect to server after "
+		    "1 try") == 0, "swift_dup: its own copy of the storage URL "
+		    "and token: %s", e);
+		swift_free(d);
+	}
+	clear_env();
+
 	swift_cli_init(&cli);
 	ok(cli.so.retries == 5 && cli.progress_mode == -1 &&
 	    strcmp(cli.container, "database_backups") == 0, "option defaults");
