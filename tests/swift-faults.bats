@@ -145,6 +145,50 @@ print(" ".join(e["name"].rsplit("/", 1)[1] for e in json.load(sys.stdin)))' >"$T
 	assert_equal "$(flog "^DELETE /v1/AUTH_test/$C/gone" | awk '{print $3}' | tr '\n' ' ')" "DROP 404 DROP 200 "
 }
 
+# info_min BYTES: Swift's own /info with slo.min_segment_size set to BYTES,
+# into $T/info.json
+info_min() {
+	curl -sf "$SWIFT_URL/info" | python3 -c '
+import json, sys
+i = json.load(sys.stdin)
+i["slo"]["min_segment_size"] = int(sys.argv[1])
+json.dump(i, sys.stdout)' "$1" >"$T/info.json"
+}
+
+@test "a cluster's min_segment_size above the segment size: exit 1 before any segment" {
+	# Swift 2.30 publishes min_segment_size 1 and ignores a setting, so
+	# the proxy answers /info with the real one, the limit raised.
+	info_min 2097152
+	swift_fault "status 200 count=forever method=GET path=^/info\$ body=$T/info.json"
+	mkdata 3000000 "$T/in"
+	run -1 --separate-stderr swift-put -S 1M small <"$T/in"
+	assert_equal "$stderr" "swift-put: segment size 1.0 MiB is below the cluster's min_segment_size of 2.0 MiB"
+	assert_no_object "$C" small
+	assert_equal "$(flog '^PUT ')" ""
+	# The default segment size names the option to set.
+	info_min $((128 << 20))
+	head -c $(((64 << 20) + 1)) /dev/zero >"$T/big"
+	run -1 --separate-stderr swift-put big <"$T/big"
+	assert_equal "$stderr" "swift-put: segment size 64.0 MiB is below the cluster's min_segment_size of 128.0 MiB (set -S)"
+	assert_equal "$(flog '^PUT ')" ""
+	# At the limit it goes through.
+	info_min 2097152
+	run -0 --separate-stderr swift-put -S 2M ok <"$T/in"
+	swift-get ok | cmp - "$T/in"
+	[ "$(flog '^GET /info ' | wc -l)" -eq 3 ]
+}
+
+@test "a cluster's max_file_size below the segment size: exit 1 before any segment" {
+	swift_start $'[swift-constraints]\nmax_file_size = 2097152'
+	mkdata 7000000 "$T/in"
+	run -1 --separate-stderr swift-put -S 3M big <"$T/in"
+	assert_equal "$stderr" "swift-put: segment size is above the cluster's max_file_size of 2097152 bytes"
+	assert_no_object "$C" big
+	assert_no_segments "$C"
+	run -0 --separate-stderr swift-put -S 1M big <"$T/in"
+	swift-get big | cmp - "$T/in"
+}
+
 @test "when Swift refuses everything, exit 1 with the status and the count of tries" {
 	swift_fault "status 503 count=forever"
 	run -1 --separate-stderr swift-put --retries 1 x </dev/null

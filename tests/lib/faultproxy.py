@@ -47,6 +47,9 @@ Keys (all optional):
                        sent, percent-encoded, with its ?query) matches REGEX
                        (Python re.search; no spaces in it)
     retry-after=S      with status: add "Retry-After: S" to the answer
+    body=FILE          with status: answer FILE's bytes as the body, typed
+                       application/json (a cluster's /info that says what
+                       the test Swift cannot be made to say)
 
 Examples:
 
@@ -79,7 +82,7 @@ import time
 
 BUF = 65536
 
-REASONS = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
+REASONS = {200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
            404: 'Not Found', 408: 'Request Timeout', 409: 'Conflict',
            429: 'Too Many Requests', 500: 'Internal Server Error',
            502: 'Bad Gateway', 503: 'Service Unavailable',
@@ -326,9 +329,14 @@ class Handler(socketserver.BaseRequestHandler):
         if not expect:
             copy_body(client, None, lines, True)
         body = ('fault proxy: rule %s\n' % rule['id']).encode()
-        head = 'HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n' \
+        ctype = 'text/plain'
+        if 'body' in rule:
+            with open(rule['body'], 'rb') as f:
+                body = f.read()
+            ctype = 'application/json'
+        head = 'HTTP/1.1 %d %s\r\nContent-Type: %s\r\n' \
             'Content-Length: %d\r\n' % (code, REASONS.get(code, 'Fault'),
-                                        len(body))
+                                        ctype, len(body))
         if 'retry-after' in rule:
             head += 'Retry-After: %s\r\n' % rule['retry-after']
         if expect:
