@@ -62,7 +62,7 @@ table() {
 		sort -n "$work/times.$i" | awk -v l="${args[2 * i]}" -v s="$size" '
 		    { t[NR] = $1; if ($2 > r) r = $2 }
 		    END { m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
-			printf "| %s | %.2f s | %.1f MB/s | %.1f MiB |\n",
+			printf "| %s | %.2f s | %.1f MiB/s | %.1f MiB |\n",
 			    l, m, s / m / 1048576, r / 1024 }'
 		rm -f "$work/times.$i"
 	done
