@@ -25,7 +25,11 @@ setup() {
 	stop)
 		pid=\$(cat "$RDIR/redis.pid" 2>/dev/null) || exit 0
 		kill "\$pid" 2>/dev/null || exit 0
-		while kill -0 "\$pid" 2>/dev/null; do sleep 0.05; done ;;
+		# Until it has exited (a zombie waits for PID 1 to reap it).
+		while [ "\$(awk '{ print \$3 }' /proc/\$pid/stat 2>/dev/null)" != "" ] &&
+		    [ "\$(awk '{ print \$3 }' /proc/\$pid/stat 2>/dev/null)" != Z ]; do
+			sleep 0.05
+		done ;;
 	*) exit 3 ;;
 	esac
 	EOF

@@ -276,7 +276,7 @@ rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewr
 	assert_equal "$output" ""
 	redis_start a
 	kill -9 "$(redis_pid a)"
-	while kill -0 "$(redis_pid a)" 2>/dev/null; do sleep 0.01; done
+	while pid_alive "$(redis_pid a)"; do sleep 0.01; done
 	run -1 --separate-stderr snap a
 	assert_equal "$stderr" "rdb-snap: connect $(redis_dir a)/redis.sock: Connection refused"
 	run -1 --separate-stderr snap a --sync

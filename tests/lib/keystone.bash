@@ -107,7 +107,7 @@ keystone_start() {
 keystone_alive() {
 	local pid
 	pid=$(awk '$2 == "keystone" { print $1 }' "$1/pids" 2>/dev/null)
-	[ -n "$pid" ] && swift_pid_alive "$pid"
+	[ -n "$pid" ] && pid_alive "$pid"
 }
 
 keystone_token() {
@@ -126,7 +126,7 @@ keystone_stop_dir() {
 	[ -n "$pid" ] || return 0
 	kill -9 "$pid" 2>/dev/null
 	for _ in $(seq 1 400); do
-		swift_pid_alive "$pid" || break
+		pid_alive "$pid" || break
 		sleep 0.025
 	done
 	rm -f "$1/pids"

@@ -10,6 +10,8 @@
 # save "" and appendonly no unless CONFIG-LINEs say otherwise (later lines
 # win, as in redis.conf).
 
+source "$(dirname "${BASH_SOURCE[0]}")/proc.bash"
+
 redis_dir() { echo "$(scratch)/$1"; }
 
 redis_start() {
@@ -63,7 +65,7 @@ redis_stop_dir() {
 	pid=$(cat "$dir/redis.pid" 2>/dev/null) || return 0
 	kill "$pid" 2>/dev/null || return 0
 	for i in $(seq 1 200); do
-		kill -0 "$pid" 2>/dev/null || return 0
+		pid_alive "$pid" || return 0
 		sleep 0.025
 	done
 	kill -9 "$pid" 2>/dev/null || true

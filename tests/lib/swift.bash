@@ -57,6 +57,7 @@
 
 SWIFT_PY=/usr/bin/python3
 SWIFT_LIB=$RDBPIPE_TOP/tests/lib
+source "$(dirname "${BASH_SOURCE[0]}")/proc.bash"
 
 swift_new_home() {
 	if [ -n "${SWIFT_HOME:-}" ] && [ ! -e "$SWIFT_HOME/ports" ]; then
@@ -78,13 +79,6 @@ swift_spawn() {
 	disown $!
 }
 
-# A zombie counts as gone: its parent may not have reaped it yet.
-swift_pid_alive() {
-	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	[ "${stat%% *}" != Z ]
-}
 
 # swift_port HOME NAME
 swift_port() { awk -v n="$2" '$1 == n { print $2 }' "$1/ports"; }
@@ -137,7 +131,7 @@ swift_wait_gone() {
 	local pid name
 	grep ${2:+"$2"} ' launcher$' "$1/pids" | while read -r pid name; do
 		for _ in $(seq 1 400); do
-			swift_pid_alive "$pid" || break
+			pid_alive "$pid" || break
 			sleep 0.025
 		done
 	done
@@ -210,7 +204,7 @@ swift_fault_start() {
 	[ -f "$SWIFT_HOME/fault.nextid" ] || echo 1 >"$SWIFT_HOME/fault.nextid"
 	# Started again: the same proxy, with no rules and an empty log.
 	pid=$(awk '$2 == "fault" { print $1 }' "$SWIFT_HOME/pids")
-	if [ -n "$pid" ] && swift_pid_alive "$pid" && [ -s "$SWIFT_HOME/fault.port" ]; then
+	if [ -n "$pid" ] && pid_alive "$pid" && [ -s "$SWIFT_HOME/fault.port" ]; then
 		port=$(cat "$SWIFT_HOME/fault.port")
 		export FAULT_URL=http://127.0.0.1:$port
 		export ST_AUTH=$FAULT_URL/auth/v1.0
