@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "cli.h"
 #include "install.h"
 #include "opt.h"
@@ -38,20 +39,6 @@ usage(FILE *f)
 	    "                   [--service NAME | --start-cmd CMD --stop-cmd CMD]\n"
 	    "                   [--timeout DUR] [--dry-run] [--rollback] [-v | -q]\n"
 	    "                   [--progress | --no-progress] [FILE]\n");
-}
-
-static void __attribute__((noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	usage(stderr);
-	exit(2);
 }
 
 /* -v: each step and each rename, on stderr. */
@@ -159,8 +146,7 @@ failed(const char *e, int rolled)
 
 enum {
 	OPT_OWNER = 256, OPT_NO_CHOWN, OPT_SERVICE, OPT_START, OPT_STOP,
-	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_PROGRESS, OPT_NO_PROGRESS,
-	OPT_HELP, OPT_VERSION
+	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_PROGRESS, OPT_NO_PROGRESS
 };
 
 int
@@ -180,8 +166,7 @@ main(int argc, char *argv[])
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *conf = DEFAULT_CONF, *owner = NULL, *service = NULL;
@@ -242,15 +227,8 @@ main(int argc, char *argv[])
 		case OPT_NO_PROGRESS:
 			progress_mode = 0;
 			break;
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("%s %s\n", prog, RDBPIPE_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			cmd_other_option(c);
 		}
 	}
 	argc -= optind;

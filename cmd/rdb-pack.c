@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "cmd.h"
 #include "age.h"
 #include "cli.h"
 #include "io.h"
@@ -39,32 +41,6 @@ usage(FILE *f)
 	    "       rdb-pack -t [-i IDENTITY_FILE | --passphrase-file FILE] [--raw] < in\n"
 	    "       rdb-pack --keygen [-o FILE]\n"
 	    "       rdb-pack -y < identity\n");
-}
-
-static void __attribute__((noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	usage(stderr);
-	exit(2);
-}
-
-/* Reads a secret file, warning when others can read it. */
-static void
-read_secret(struct secret *s, const char *path, int strip, int quiet)
-{
-	char e[ERRSTR_LEN];
-
-	if (secret_read_file(s, path, strip, e) < 0)
-		errx(1, "%s", e);
-	if (s->exposed && !quiet)
-		warnx("warning: %s is readable by group or others", path);
 }
 
 static int
@@ -166,7 +142,7 @@ report(const char *what, const struct pack_stats *st, double secs)
 
 enum {
 	OPT_PASSFILE = 256, OPT_NO_ENCRYPT, OPT_KEYGEN, OPT_RAW, OPT_PROGRESS,
-	OPT_NO_PROGRESS, OPT_HELP, OPT_VERSION, OPT_BLOCK
+	OPT_NO_PROGRESS, OPT_BLOCK
 };
 
 int
@@ -190,8 +166,7 @@ main(int argc, char *argv[])
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct secret rfiles[PACK_MAX_KEYS], ifiles[PACK_MAX_KEYS], pass;
@@ -202,7 +177,7 @@ main(int argc, char *argv[])
 	struct pack_stats st;
 	struct progress pr;
 	struct io_fdsink fdsink = { STDOUT_FILENO, "<stdout>" };
-	struct timespec t0, t1;
+	double t0;
 	char e[ERRSTR_LEN];
 	int c, i, decode = 0, test = 0, no_encrypt = 0, raw = 0, gen = 0;
 	int printrec = 0, verbose = 0, quiet = 0, progress_mode = -1, rc;
@@ -290,15 +265,8 @@ main(int argc, char *argv[])
 		case OPT_NO_PROGRESS:
 			progress_mode = 0;
 			break;
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("%s %s\n", prog, RDBPIPE_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			cmd_other_option(c);
 		}
 	}
 	if (optind != argc)
@@ -324,11 +292,11 @@ main(int argc, char *argv[])
 		    (env = getenv("RDB_PACK_IDENTITY_FILE")) && *env)
 			ifile_paths[nifiles++] = env;
 		for (i = 0; i < nifiles; i++) {
-			read_secret(&ifiles[i], ifile_paths[i], 0, quiet);
+			cmd_read_secret(&ifiles[i], ifile_paths[i], 0, quiet);
 			uc.identity_files[uc.nidentity_files++] = &ifiles[i];
 		}
 		if (passfile != NULL) {
-			read_secret(&pass, passfile, 1, quiet);
+			cmd_read_secret(&pass, passfile, 1, quiet);
 			uc.passphrase = &pass;
 		}
 		uc.raw = raw;
@@ -354,7 +322,7 @@ main(int argc, char *argv[])
 			pc.recipient_files[pc.nrecipient_files++] = &rfiles[i];
 		}
 		if (passfile != NULL) {
-			read_secret(&pass, passfile, 1, quiet);
+			cmd_read_secret(&pass, passfile, 1, quiet);
 			if (pass.len == 0)
 				errx(1, "%s: empty passphrase", passfile);
 			pc.passphrase = &pass;
@@ -366,7 +334,7 @@ main(int argc, char *argv[])
 
 	progress_init(&pr, prog, quiet ? 0 : cli_progress_on(progress_mode),
 	    input_size());
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_now();
 	if (decode || test) {
 		struct unpack *u = unpack_new(&uc,
 		    test ? io_sink_null : io_sink_fd, &fdsink, e);
@@ -395,10 +363,8 @@ main(int argc, char *argv[])
 		errx(1, "%s", e);
 	if (close(STDOUT_FILENO) < 0 && errno != EBADF)
 		err(1, "close <stdout>");
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (verbose)
 		report(decode ? "unpacked" : test ? "verified" : "packed", &st,
-		    (double)(t1.tv_sec - t0.tv_sec) +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		    clock_now() - t0);
 	return 0;
 }

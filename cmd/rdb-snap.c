@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "cmd.h"
 #include "cli.h"
 #include "io.h"
 #include "opt.h"
@@ -32,20 +34,6 @@ usage(FILE *f)
 	    "                [--remove] [-v | -q] [--progress | --no-progress] > dump.rdb\n");
 }
 
-static void __attribute__((noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	usage(stderr);
-	exit(2);
-}
-
 /* The password: --pass-file, else REDISCLI_AUTH, as redis-cli reads it. */
 static void
 get_password(struct secret *s, const char *file, int quiet)
@@ -53,10 +41,7 @@ get_password(struct secret *s, const char *file, int quiet)
 	char e[ERRSTR_LEN];
 
 	if (file != NULL) {
-		if (secret_read_file(s, file, 1, e) < 0)
-			errx(1, "%s", e);
-		if (s->exposed && !quiet)
-			warnx("warning: %s is readable by group or others", file);
+		cmd_read_secret(s, file, 1, quiet);
 		return;
 	}
 	if (secret_from_env(s, "REDISCLI_AUTH", e) < 0)
@@ -81,8 +66,7 @@ report(const struct snap_result *r, int sync, double secs)
 
 enum {
 	OPT_USER = 256, OPT_PASSFILE, OPT_DIR, OPT_DBFILENAME, OPT_SYNC,
-	OPT_TIMEOUT, OPT_REMOVE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_HELP,
-	OPT_VERSION
+	OPT_TIMEOUT, OPT_REMOVE, OPT_PROGRESS, OPT_NO_PROGRESS
 };
 
 int
@@ -103,8 +87,7 @@ main(int argc, char *argv[])
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct redis_conn rc;
@@ -113,7 +96,7 @@ main(int argc, char *argv[])
 	struct secret pass;
 	struct progress pr;
 	struct io_fdsink out = { STDOUT_FILENO, "<stdout>" };
-	struct timespec t0, t1;
+	double t0;
 	struct stat st;
 	redisContext *c;
 	const char *passfile = NULL;
@@ -181,15 +164,8 @@ main(int argc, char *argv[])
 		case OPT_NO_PROGRESS:
 			progress_mode = 0;
 			break;
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("%s %s\n", prog, RDBPIPE_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			cmd_other_option(ch);
 		}
 	}
 	if (optind != argc)
@@ -211,7 +187,7 @@ main(int argc, char *argv[])
 	if (c == NULL)
 		errx(1, "%s", e);
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_now();
 	progress_init(&pr, prog, quiet ? 0 : cli_progress_on(progress_mode), 0);
 	if (sync) {
 		failed = snap_sync(c, &so, io_sink_fd, &out, &pr, &res, e) < 0;
@@ -235,9 +211,7 @@ main(int argc, char *argv[])
 		errx(1, "%s", e);
 	if (fd >= 0)
 		close(fd);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (verbose && !quiet)
-		report(&res, sync, (double)(t1.tv_sec - t0.tv_sec) +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		report(&res, sync, clock_now() - t0);
 	return 0;
 }

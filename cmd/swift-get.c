@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "cli.h"
 #include "io.h"
 #include "json.h"
@@ -33,20 +34,6 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: swift-get [-qv] [-c CONTAINER] [--retries N] [--insecure]\n"
 	    "                 [--progress | --no-progress] OBJECT > data\n");
-}
-
-static void __attribute__((noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	usage(stderr);
-	exit(2);
 }
 
 /* Where the bytes go: MD5 of the current piece, stdout, the meter. */
@@ -260,15 +247,12 @@ get_plain(struct get *g, const char *etag, char *errstr)
 	return 0;
 }
 
-enum { OPT_HELP = 256, OPT_VERSION };
-
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		SWIFT_LONGOPTS,
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct swift_cli o;
@@ -290,15 +274,8 @@ main(int argc, char *argv[])
 		if (rc > 0)
 			continue;
 		switch (c) {
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("%s %s\n", prog, RDBPIPE_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			cmd_other_option(c);
 		}
 	}
 	if (optind == argc)

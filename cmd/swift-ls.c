@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "cli.h"
 #include "json.h"
 #include "opt.h"
@@ -23,20 +24,6 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: swift-ls [-lv] [-c CONTAINER] [--retries N] "
 	    "[--insecure] [PREFIX]\n");
-}
-
-static void __attribute__((noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	usage(stderr);
-	exit(2);
 }
 
 /* Prints one listing entry; returns 0, or -1 when it has no name. */
@@ -65,16 +52,13 @@ print_entry(const struct json *e, int longfmt)
 	return 0;
 }
 
-enum { OPT_HELP = 256, OPT_VERSION };
-
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		SWIFT_LONGOPTS,
 		{ "long", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *container, *prefix = NULL;
@@ -100,15 +84,8 @@ main(int argc, char *argv[])
 		case 'l':
 			longfmt = 1;
 			break;
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("%s %s\n", prog, RDBPIPE_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			cmd_other_option(c);
 		}
 	}
 	if (optind < argc)

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "cli.h"
 #include "io.h"
 #include "json.h"
@@ -44,20 +45,6 @@ usage(FILE *f)
 	    "usage: swift-put [-fqv] [-c CONTAINER] [-S SEGMENT_SIZE] [-m KEY=VALUE]...\n"
 	    "                 [--delete-after DUR | --delete-at EPOCH] [--retries N]\n"
 	    "                 [--insecure] [--progress | --no-progress] OBJECT < data\n");
-}
-
-static void __attribute__((noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	usage(stderr);
-	exit(2);
 }
 
 static void
@@ -823,7 +810,7 @@ out:
 	return rc;
 }
 
-enum { OPT_DELETE_AFTER = 256, OPT_DELETE_AT, OPT_HELP, OPT_VERSION };
+enum { OPT_DELETE_AFTER = 256, OPT_DELETE_AT };
 
 int
 main(int argc, char *argv[])
@@ -835,8 +822,7 @@ main(int argc, char *argv[])
 		{ "force", no_argument, NULL, 'f' },
 		{ "delete-after", required_argument, NULL, OPT_DELETE_AFTER },
 		{ "delete-at", required_argument, NULL, OPT_DELETE_AT },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *metas[MAX_META], *eq;
@@ -890,15 +876,8 @@ main(int argc, char *argv[])
 			delete_at = (uint64_t)l;
 			has_at = 1;
 			break;
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("%s %s\n", prog, RDBPIPE_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			cmd_other_option(c);
 		}
 	}
 	if (optind == argc)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "cli.h"
 #include "json.h"
 #include "opt.h"
@@ -22,20 +23,6 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: swift-rm [-qv] [-c CONTAINER] [--retries N] "
 	    "[--insecure] OBJECT...\n");
-}
-
-static void __attribute__((noreturn))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	usage(stderr);
-	exit(2);
 }
 
 /* Judges the bulk-delete report of ?multipart-manifest=delete, which
@@ -119,15 +106,12 @@ rm_one(struct swift_ctx *sc, const char *container, const char *object,
 	return rc;
 }
 
-enum { OPT_HELP = 256, OPT_VERSION };
-
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		SWIFT_LONGOPTS,
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *container;
@@ -146,15 +130,8 @@ main(int argc, char *argv[])
 		if (rc > 0)
 			continue;
 		switch (c) {
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("%s %s\n", prog, RDBPIPE_VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			cmd_other_option(c);
 		}
 	}
 	if (optind == argc)

@@ -9,20 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "redis.h"
 #include "server.h"
 
 /* Each poll waits a little longer, from 5 ms up to this. */
 #define POLL_MAX_MS 50
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 nap(int *ms)
@@ -276,7 +268,7 @@ shell(const char *cmd, char *errstr)
 int
 server_wait_up(struct server *s, char *errstr)
 {
-	double deadline = now() + s->timeout;
+	double deadline = clock_now() + s->timeout;
 	char *info, val[32], why[64], last[ERRSTR_LEN] = "no answer";
 	int ms = 5, st, r;
 	pid_t w;
@@ -301,7 +293,7 @@ server_wait_up(struct server *s, char *errstr)
 				return 0;
 			snprintf(last, sizeof(last), "still loading");
 		}
-		if (now() >= deadline)
+		if (clock_now() >= deadline)
 			return errstr_set(errstr, "%s not up after %.0f s: %s",
 			    where(s), s->timeout, last);
 		nap(&ms);
@@ -311,7 +303,7 @@ server_wait_up(struct server *s, char *errstr)
 int
 server_wait_down(struct server *s, pid_t pid, char *errstr)
 {
-	double deadline = now() + s->timeout;
+	double deadline = clock_now() + s->timeout;
 	char e[ERRSTR_LEN];
 	struct stat st;
 	int ms = 5, up, alive, pidfile, wst;
@@ -330,7 +322,7 @@ server_wait_down(struct server *s, pid_t pid, char *errstr)
 		pidfile = s->pidfile != NULL && stat(s->pidfile, &st) == 0;
 		if (!up && !alive && !pidfile)
 			return 0;
-		if (now() >= deadline)
+		if (clock_now() >= deadline)
 			return errstr_set(errstr, "%s still %s after %.0f s",
 			    where(s), up ? "answering" : alive ?
 			    "running" : "holding its pidfile", s->timeout);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "errstr.h"
 #include "io.h"
 #include "progress.h"
@@ -67,20 +68,11 @@ check_init(struct check_sink *s, const char *name, io_sink_fn next,
 	s->bytes = 0;
 }
 
-static double
-now_secs(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Where the run must end, or 0 for never. */
 static double
 deadline_of(const struct snap_opts *o)
 {
-	return o->timeout_ms > 0 ? now_secs() + (double)o->timeout_ms / 1e3 : 0;
+	return o->timeout_ms > 0 ? clock_now() + (double)o->timeout_ms / 1e3 : 0;
 }
 
 /* What INFO persistence says about saves. */
@@ -127,7 +119,7 @@ poll_sleep(long *ms, double deadline, const char *what, char *errstr)
 {
 	struct timespec ts = { 0, *ms * 1000000L };
 
-	if (deadline > 0 && now_secs() + (double)*ms / 1e3 > deadline)
+	if (deadline > 0 && clock_now() + (double)*ms / 1e3 > deadline)
 		return errstr_set(errstr, "timed out waiting for %s", what);
 	nanosleep(&ts, NULL);
 	*ms = *ms * 3 / 2 > POLL_MAX_MS ? POLL_MAX_MS : *ms * 3 / 2;
@@ -361,7 +353,7 @@ snap_bgsave(redisContext *c, const struct snap_opts *o,
 		return -1;
 	if (r->persistence_off == 1 && check_space(c, dir, errstr) < 0)
 		return -1;
-	t0 = now_secs();
+	t0 = clock_now();
 	for (;;) {
 		rc = request_save(c, &base, errstr);
 		/* A fork that fails answers a bare "ERR"; the log has why. */
@@ -395,7 +387,7 @@ snap_bgsave(redisContext *c, const struct snap_opts *o,
 		return save_failed(c, dir, "background save failed",
 		    "background save failed (rdb_last_bgsave_status:err; the "
 		    "server's log says why)", errstr);
-	r->save_secs = now_secs() - t0;
+	r->save_secs = clock_now() - t0;
 	fd = open(r->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return errstr_set(errstr, "open %s: no such file (a server on "
@@ -629,7 +621,7 @@ snap_sync(redisContext *c, const struct snap_opts *o, io_sink_fn sink,
 	redisReply *rep;
 	char line[128], *end;
 	uint64_t left = 0;
-	double t0 = now_secs();
+	double t0 = clock_now();
 	ssize_t got;
 	size_t take;
 	int rc = -1, diskless;
@@ -682,7 +674,7 @@ snap_sync(redisContext *c, const struct snap_opts *o, io_sink_fn sink,
 		if (pr != NULL)
 			pr->total = left;
 	}
-	r->save_secs = now_secs() - t0;
+	r->save_secs = clock_now() - t0;
 	check_init(&cs, "SYNC", sink, sink_arg);
 	for (;;) {
 		if (s->pos == s->len) {

@@ -7,10 +7,13 @@ load test_helper
 teardown() { common_teardown; }
 
 @test "make demo: the data comes back and the stock tools open the backup" {
-	run -0 --separate-stderr env RDBPIPE_BIN="$RDBPIPE_BIN" bash "$RDBPIPE_TOP/tests/demo.sh"
+	# Its work dir under this test's own, so that the check below sees
+	# this demo's processes and not those of a suite running beside it.
+	run -0 --separate-stderr env RDBPIPE_BIN="$RDBPIPE_BIN" TMPDIR="$SCRATCH" \
+		bash "$RDBPIPE_TOP/tests/demo.sh"
 	assert_line --partial "== Done"
 	refute_output --partial "demo: "
 	# It stops everything it started.
-	run pgrep -f "rp-demo"
+	run pgrep -f "$SCRATCH/rp-demo"
 	assert_failure
 }

@@ -16,7 +16,7 @@ export RDBPIPE_TOP RDBPIPE_BIN PATH=$RDBPIPE_BIN:$PATH
 
 # The bats helpers, outside bats.
 fail() { echo "demo: $*" >&2; exit 1; }
-SCRATCH=$(mktemp -d /tmp/rp-demo.XXXXXX)
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/rp-demo.XXXXXX")
 scratch() { echo "$SCRATCH"; }
 # shellcheck source=tests/lib/redis.bash
 . "$top/tests/lib/redis.bash"

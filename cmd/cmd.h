@@ -1,0 +1,77 @@
+/*
+ * What every program's main() shares: the usage error, --help, --version
+ * and getopt's unknown option.  Only cmd/ prints and exits, so this lives
+ * here and not in common/.  A program includes it, then defines prog and
+ * usage(), which it declares.
+ */
+#ifndef RDBPIPE_CMD_H
+#define RDBPIPE_CMD_H
+
+#include <err.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "errstr.h"
+#include "secret.h"
+
+/* Defined by the program (a tentative definition here). */
+static const char *prog;
+static void usage(FILE *f);
+
+/* Far above getopt's characters and the shared option sets' values. */
+enum { CMD_OPT_HELP = 1024, CMD_OPT_VERSION };
+
+#define CMD_LONGOPTS \
+	{ "help", no_argument, NULL, CMD_OPT_HELP }, \
+	{ "version", no_argument, NULL, CMD_OPT_VERSION }
+
+/* "prog: why", then the synopsis; exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2), unused))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	exit(2);
+}
+
+/* The default: case of a program's option switch: --help and --version
+ * exit 0; anything else is an option getopt has already reported, and the
+ * synopsis follows it, exit 2. */
+static void __attribute__((noreturn, unused))
+cmd_other_option(int c)
+{
+	switch (c) {
+	case CMD_OPT_HELP:
+		usage(stdout);
+		exit(0);
+	case CMD_OPT_VERSION:
+		printf("%s %s\n", prog, RDBPIPE_VERSION);
+		exit(0);
+	default:
+		usage(stderr);
+		exit(2);
+	}
+}
+
+/* Reads a secret file or exits 1, warning (unless quiet) when others may
+ * read it; strip drops one trailing newline (see secret_read_file). */
+static void __attribute__((unused))
+cmd_read_secret(struct secret *s, const char *path, int strip, int quiet)
+{
+	char e[ERRSTR_LEN];
+
+	if (secret_read_file(s, path, strip, e) < 0)
+		errx(1, "%s", e);
+	if (s->exposed && !quiet)
+		warnx("warning: %s is readable by group or others", path);
+}
+
+#endif
