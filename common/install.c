@@ -409,7 +409,8 @@ jget(struct install *in, const char *key, char *val, size_t len,
 }
 
 /* The test hook: RDB_INSTALL_CRASH_AT=STEP makes the run die by SIGKILL
- * right after journaling STEP, before taking it, as a power cut would. */
+ * right after journaling STEP, before taking it, as a power cut would;
+ * "finished" dies once the journal is gone, before the process ends. */
 static void
 crash_hook(const char *step)
 {
@@ -892,7 +893,10 @@ finish(struct install *in, char *errstr)
 	path_in(in, CONFCOPY_NAME, copy, sizeof(copy));
 	if (unlink(copy) < 0 && errno != ENOENT)
 		return errstr_sys(errstr, "remove %s", copy);
-	return journal_remove(&in->j, errstr);
+	if (journal_remove(&in->j, errstr) < 0)
+		return -1;
+	crash_hook("finished");
+	return 0;
 }
 
 /* The steps of this restore, in order. */

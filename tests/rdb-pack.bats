@@ -73,7 +73,10 @@ age_tty() {
 
 @test "interop: passphrase mode both ways with the stock age" {
 	pass='correct horse battery staple'
-	for n in $SIZES; do
+	# Two sizes, not all of $SIZES: each way costs two scrypt runs at
+	# age's work factor (about a second each, more under ASan), and the
+	# chunk boundaries are the X25519 tests' (the payload is the same).
+	for n in 0 65537; do
 		mkdata "$n" "$T/in"
 		rdb-pack --passphrase-file "$T/pass.txt" <"$T/in" >"$T/out.age"
 		age_tty "$pass"$'\n' age -d -o "$T/out.xz" "$T/out.age"
