@@ -93,8 +93,8 @@ SAN = SANITIZER=address,undefined
 # kept in build/ and printed whole when the pass ends.
 check: deps
 	@mkdir -p build && rm -f build/results
-	@$(MAKE) --no-print-directory all units || tests/run --fail build
-	@$(MAKE) --no-print-directory $(SAN) all units || tests/run --fail build+san
+	@$(MAKE) --no-print-directory -j2 all units || tests/run --fail build
+	@$(MAKE) --no-print-directory -j2 $(SAN) all units || tests/run --fail build+san
 	@$(MAKE) --no-print-directory lint || true
 	@$(MAKE) --no-print-directory unit || true
 	@$(MAKE) --no-print-directory $(SAN) unit || true
