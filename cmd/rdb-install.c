@@ -29,7 +29,7 @@
 
 static const char *prog = "rdb-install";
 static struct install in;
-static int verbose;
+static struct cli_out co;
 
 static void
 usage(FILE *f)
@@ -47,7 +47,7 @@ say(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!verbose)
+	if (!co.verbose)
 		return;
 	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
@@ -146,7 +146,7 @@ failed(const char *e, int rolled)
 
 enum {
 	OPT_OWNER = 256, OPT_NO_CHOWN, OPT_SERVICE, OPT_START, OPT_STOP,
-	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_PROGRESS, OPT_NO_PROGRESS
+	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK
 };
 
 int
@@ -162,10 +162,7 @@ main(int argc, char *argv[])
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "rollback", no_argument, NULL, OPT_ROLLBACK },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -176,14 +173,17 @@ main(int argc, char *argv[])
 	struct progress pr;
 	struct stat st;
 	char e[ERRSTR_LEN];
-	int c, dry_run = 0, rollback = 0, quiet = 0, no_chown = 0;
-	int progress_mode = -1, fd = STDIN_FILENO, pending, rolled, r;
+	int c, dry_run = 0, rollback = 0, no_chown = 0;
+	int fd = STDIN_FILENO, pending, rolled, r;
 	uint64_t timeout = DEFAULT_TIMEOUT, insize = 0;
 
 	memset(&pass, 0, sizeof(pass));
 	if (cli_init(e) < 0)
 		errx(1, "%s", e);
-	while ((c = getopt_long(argc, argv, "c:vq", longopts, NULL)) != -1) {
+	cli_out_init(&co);
+	while ((c = getopt_long(argc, argv, "c:" CLI_OUT_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_out_option(&co, c))
+			continue;
 		switch (c) {
 		case 'c':
 			conf = optarg;
@@ -215,18 +215,6 @@ main(int argc, char *argv[])
 		case OPT_ROLLBACK:
 			rollback = 1;
 			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case OPT_PROGRESS:
-			progress_mode = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			progress_mode = 0;
-			break;
 		default:
 			cmd_other_option(c);
 		}
@@ -243,7 +231,7 @@ main(int argc, char *argv[])
 		usage_error("--owner and --no-chown exclude each other");
 	if (rollback && input != NULL)
 		usage_error("--rollback takes no FILE");
-	if (verbose && quiet)
+	if (co.verbose && co.quiet)
 		usage_error("-v and -q exclude each other");
 
 	if (install_load_conf(&in, conf, e) < 0)
@@ -278,7 +266,7 @@ main(int argc, char *argv[])
 			if (!pending) {
 				if (install_clean_stale(&in, e) < 0)
 					errx(1, "%s", e);
-				if (!quiet)
+				if (!co.quiet)
 					warnx("%s: no interrupted restore to "
 					    "roll back", in.dir);
 				return 0;
@@ -287,17 +275,17 @@ main(int argc, char *argv[])
 				errx(1, "%s (the journal %s/%s is kept: run "
 				    "rdb-install --rollback again)", e, in.dir,
 				    JOURNAL_NAME);
-			if (!quiet)
+			if (!co.quiet)
 				rolled_back_note(in.was_up);
 			return 0;
 		}
-		if (input != NULL && !quiet)
+		if (input != NULL && !co.quiet)
 			warnx("%s: finishing the interrupted restore first; "
 			    "%s is not read", in.dir, input);
 		if (install_run(&in, 1, &rolled, e) < 0) {
 			failed(e, rolled);
 		}
-		if (!quiet)
+		if (!co.quiet)
 			warnx("%s/%s: the interrupted restore is finished: "
 			    "%llu keys", in.dir, in.dbfilename,
 			    (unsigned long long)in.keys);
@@ -325,7 +313,7 @@ main(int argc, char *argv[])
 		usage_error("no snapshot: give FILE or pipe one in");
 
 	catch_signals(1);
-	progress_init(&pr, prog, quiet ? 0 : cli_progress_on(progress_mode),
+	progress_init(&pr, prog, cli_out_progress(&co),
 	    insize);
 	r = install_stage(&in, fd, name, insize, &pr, e);
 	progress_end(&pr);
@@ -340,7 +328,7 @@ main(int argc, char *argv[])
 	if (install_run(&in, 0, &rolled, e) < 0) {
 		failed(e, rolled);
 	}
-	if (!quiet)
+	if (!co.quiet)
 		warnx("%s/%s: restored %llu keys (RDB version %d)%s", in.dir,
 		    in.dbfilename, (unsigned long long)in.keys,
 		    in.rdb_version, in.aof ? ", AOF rewritten" : "");

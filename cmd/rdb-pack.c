@@ -116,16 +116,6 @@ recipient_of_stdin(void)
 	return 0;
 }
 
-static uint64_t
-input_size(void)
-{
-	struct stat st;
-
-	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
-		return (uint64_t)st.st_size;
-	return 0;
-}
-
 static void
 report(const char *what, const struct pack_stats *st, double secs)
 {
@@ -141,8 +131,7 @@ report(const char *what, const struct pack_stats *st, double secs)
 }
 
 enum {
-	OPT_PASSFILE = 256, OPT_NO_ENCRYPT, OPT_KEYGEN, OPT_RAW, OPT_PROGRESS,
-	OPT_NO_PROGRESS, OPT_BLOCK
+	OPT_PASSFILE = 256, OPT_NO_ENCRYPT, OPT_KEYGEN, OPT_RAW, OPT_BLOCK
 };
 
 int
@@ -162,10 +151,7 @@ main(int argc, char *argv[])
 		{ "keygen", no_argument, NULL, OPT_KEYGEN },
 		{ "output", required_argument, NULL, 'o' },
 		{ "block-size", required_argument, NULL, OPT_BLOCK },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -180,7 +166,8 @@ main(int argc, char *argv[])
 	double t0;
 	char e[ERRSTR_LEN];
 	int c, i, decode = 0, test = 0, no_encrypt = 0, raw = 0, gen = 0;
-	int printrec = 0, verbose = 0, quiet = 0, progress_mode = -1, rc;
+	struct cli_out co;
+	int printrec = 0, rc;
 	int nrfiles = 0, nifiles = 0;
 	long l;
 	uint64_t u64;
@@ -194,8 +181,11 @@ main(int argc, char *argv[])
 	if (cli_init(e) < 0)
 		errx(1, "%s", e);
 
-	while ((c = getopt_long(argc, argv, "0123456789edtT:r:R:i:o:yvq",
+	cli_out_init(&co);
+	while ((c = getopt_long(argc, argv, "0123456789edtT:r:R:i:o:y" CLI_OUT_SHORTOPTS,
 	    longopts, NULL)) != -1) {
+		if (cli_out_option(&co, c))
+			continue;
 		switch (c) {
 		case '0': case '1': case '2': case '3': case '4':
 		case '5': case '6': case '7': case '8': case '9':
@@ -236,12 +226,6 @@ main(int argc, char *argv[])
 		case 'y':
 			printrec = 1;
 			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
 		case OPT_PASSFILE:
 			passfile = optarg;
 			break;
@@ -259,12 +243,6 @@ main(int argc, char *argv[])
 				usage_error("--block-size: %s", e);
 			pc.block_size = u64;
 			break;
-		case OPT_PROGRESS:
-			progress_mode = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			progress_mode = 0;
-			break;
 		default:
 			cmd_other_option(c);
 		}
@@ -274,7 +252,7 @@ main(int argc, char *argv[])
 	if (decode + test + gen + printrec > 1 && !(decode && test))
 		usage_error("-d, -t, --keygen and -y do not go together");
 	if (gen)
-		return keygen(out, quiet);
+		return keygen(out, co.quiet);
 	if (out != NULL)
 		usage_error("-o goes with --keygen only");
 	if (printrec)
@@ -292,11 +270,11 @@ main(int argc, char *argv[])
 		    (env = getenv("RDB_PACK_IDENTITY_FILE")) && *env)
 			ifile_paths[nifiles++] = env;
 		for (i = 0; i < nifiles; i++) {
-			cmd_read_secret(&ifiles[i], ifile_paths[i], 0, quiet);
+			cmd_read_secret(&ifiles[i], ifile_paths[i], 0, co.quiet);
 			uc.identity_files[uc.nidentity_files++] = &ifiles[i];
 		}
 		if (passfile != NULL) {
-			cmd_read_secret(&pass, passfile, 1, quiet);
+			cmd_read_secret(&pass, passfile, 1, co.quiet);
 			uc.passphrase = &pass;
 		}
 		uc.raw = raw;
@@ -322,7 +300,7 @@ main(int argc, char *argv[])
 			pc.recipient_files[pc.nrecipient_files++] = &rfiles[i];
 		}
 		if (passfile != NULL) {
-			cmd_read_secret(&pass, passfile, 1, quiet);
+			cmd_read_secret(&pass, passfile, 1, co.quiet);
 			if (pass.len == 0)
 				errx(1, "%s: empty passphrase", passfile);
 			pc.passphrase = &pass;
@@ -332,8 +310,8 @@ main(int argc, char *argv[])
 	if (!test && cli_binary_out(STDOUT_FILENO, e) < 0)
 		errx(1, "%s", e);
 
-	progress_init(&pr, prog, quiet ? 0 : cli_progress_on(progress_mode),
-	    input_size());
+	progress_init(&pr, prog, cli_out_progress(&co),
+	    cli_input_size());
 	t0 = clock_now();
 	if (decode || test) {
 		struct unpack *u = unpack_new(&uc,
@@ -363,7 +341,7 @@ main(int argc, char *argv[])
 		errx(1, "%s", e);
 	if (close(STDOUT_FILENO) < 0 && errno != EBADF)
 		err(1, "close <stdout>");
-	if (verbose)
+	if (co.verbose)
 		report(decode ? "unpacked" : test ? "verified" : "packed", &st,
 		    clock_now() - t0);
 	return 0;

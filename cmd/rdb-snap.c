@@ -66,7 +66,7 @@ report(const struct snap_result *r, int sync, double secs)
 
 enum {
 	OPT_USER = 256, OPT_PASSFILE, OPT_DIR, OPT_DBFILENAME, OPT_SYNC,
-	OPT_TIMEOUT, OPT_REMOVE, OPT_PROGRESS, OPT_NO_PROGRESS
+	OPT_TIMEOUT, OPT_REMOVE
 };
 
 int
@@ -83,10 +83,7 @@ main(int argc, char *argv[])
 		{ "sync", no_argument, NULL, OPT_SYNC },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "remove", no_argument, NULL, OPT_REMOVE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -101,7 +98,8 @@ main(int argc, char *argv[])
 	redisContext *c;
 	const char *passfile = NULL;
 	char e[ERRSTR_LEN];
-	int ch, sync = 0, verbose = 0, quiet = 0, progress_mode = -1, fd = -1;
+	struct cli_out co;
+	int ch, sync = 0, fd = -1;
 	int failed;
 	uint64_t secs;
 	long l;
@@ -113,8 +111,11 @@ main(int argc, char *argv[])
 	if (cli_init(e) < 0)
 		errx(1, "%s", e);
 
-	while ((ch = getopt_long(argc, argv, "h:p:s:vq", longopts,
+	cli_out_init(&co);
+	while ((ch = getopt_long(argc, argv, "h:p:s:" CLI_OUT_SHORTOPTS, longopts,
 	    NULL)) != -1) {
+		if (cli_out_option(&co, ch))
+			continue;
 		switch (ch) {
 		case 'h':
 			rc.host = optarg;
@@ -152,18 +153,6 @@ main(int argc, char *argv[])
 		case OPT_REMOVE:
 			so.remove = 1;
 			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case OPT_PROGRESS:
-			progress_mode = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			progress_mode = 0;
-			break;
 		default:
 			cmd_other_option(ch);
 		}
@@ -177,7 +166,7 @@ main(int argc, char *argv[])
 	if (cli_binary_out(STDOUT_FILENO, e) < 0)
 		errx(1, "%s", e);
 
-	get_password(&pass, passfile, quiet);
+	get_password(&pass, passfile, co.quiet);
 	if (pass.buf != NULL) {
 		rc.pass = pass.buf;
 		rc.pass_len = pass.len;
@@ -188,7 +177,7 @@ main(int argc, char *argv[])
 		errx(1, "%s", e);
 
 	t0 = clock_now();
-	progress_init(&pr, prog, quiet ? 0 : cli_progress_on(progress_mode), 0);
+	progress_init(&pr, prog, cli_out_progress(&co), 0);
 	if (sync) {
 		failed = snap_sync(c, &so, io_sink_fd, &out, &pr, &res, e) < 0;
 	} else {
@@ -211,7 +200,7 @@ main(int argc, char *argv[])
 		errx(1, "%s", e);
 	if (fd >= 0)
 		close(fd);
-	if (verbose && !quiet)
+	if (co.verbose && !co.quiet)
 		report(&res, sync, clock_now() - t0);
 	return 0;
 }

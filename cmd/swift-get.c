@@ -288,7 +288,7 @@ main(int argc, char *argv[])
 		usage_error("empty OBJECT name");
 	if (cli_binary_out(STDOUT_FILENO, e) < 0)
 		errx(1, "%s", e);
-	o.so.log_prog = o.verbose ? prog : NULL;
+	o.so.log_prog = o.co.verbose ? prog : NULL;
 	if ((g.c = swift_new(&o.so, e)) == NULL)
 		errx(1, "%s", e);
 
@@ -307,14 +307,14 @@ main(int argc, char *argv[])
 	g.out.fd.fd = STDOUT_FILENO;
 	g.out.fd.name = "<stdout>";
 	g.out.pr = &pr;
-	progress_init(&pr, prog, o.quiet ? 0 : cli_progress_on(o.progress_mode),
+	progress_init(&pr, prog, cli_out_progress(&o.co),
 	    head.length);
 	if (head.slo)
 		rc = get_manifest(&g, g.container, g.object, 0, e);
 	else if (head.dlo) {
 		/* A dynamic large object's ETag covers its segments' ETags,
 		 * not the bytes: nothing to check them against. */
-		if (!o.quiet)
+		if (!o.co.quiet)
 			warnx("%s/%s: a dynamic large object: its bytes are "
 			    "not verified", g.container, g.object);
 		rc = fetch(&g, g.container, g.object, "", &head, e);
@@ -333,7 +333,7 @@ main(int argc, char *argv[])
 		errx(1, "%s", e);
 	if (close(STDOUT_FILENO) < 0)
 		err(1, "close <stdout>");
-	if (o.verbose) {
+	if (o.co.verbose) {
 		char b[32];
 
 		progress_fmt_bytes(b, sizeof(b), g.out.total);

@@ -93,7 +93,7 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	container = o.container;
-	o.so.log_prog = o.verbose ? prog : NULL;
+	o.so.log_prog = o.co.verbose ? prog : NULL;
 	if ((sc = swift_new(&o.so, e)) == NULL)
 		errx(1, "%s", e);
 	if (prefix != NULL && (eprefix = swift_urlencode(prefix, 0)) == NULL)

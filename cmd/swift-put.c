@@ -679,16 +679,6 @@ meta_ok(const char *kv, const char **eq)
 	return 1;
 }
 
-static uint64_t
-input_size(void)
-{
-	struct stat st;
-
-	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
-		return (uint64_t)st.st_size;
-	return 0;
-}
-
 /* Reads stdin and uploads it; returns 0 or -1. */
 static int
 run(struct upload *u, uint64_t segsize, int segsize_set,
@@ -921,7 +911,7 @@ main(int argc, char *argv[])
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	o.so.stop = &stop;
-	o.so.log_prog = o.verbose ? prog : NULL;
+	o.so.log_prog = o.co.verbose ? prog : NULL;
 	if ((u.c = swift_new(&o.so, e)) == NULL)
 		errx(1, "%s", e);
 
@@ -933,8 +923,8 @@ main(int argc, char *argv[])
 			    u.container, u.object);
 		errx(1, "%s", e);
 	}
-	progress_init(&pr, prog, o.quiet ? 0 : cli_progress_on(o.progress_mode),
-	    input_size());
+	progress_init(&pr, prog, cli_out_progress(&o.co),
+	    cli_input_size());
 	rc = run(&u, segsize, segsize_set, &pr, e);
 	progress_end(&pr);
 	if (rc < 0) {
@@ -942,11 +932,11 @@ main(int argc, char *argv[])
 
 		/* Where the signal caught us does not matter to the user. */
 		warnx("%s", stop ? "interrupted" : e);
-		left = cleanup(&u, o.verbose);
+		left = cleanup(&u, o.co.verbose);
 		if (left > 0)
 			warnx("%zu segment objects could not be removed from %s",
 			    left, u.segcont);
-	} else if (o.verbose) {
+	} else if (o.co.verbose) {
 		char b[32];
 
 		progress_fmt_bytes(b, sizeof(b), pr.bytes);

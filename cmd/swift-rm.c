@@ -140,7 +140,7 @@ main(int argc, char *argv[])
 		if (*argv[i] == '\0')
 			usage_error("empty OBJECT name");
 	container = o.container;
-	o.so.log_prog = o.verbose ? prog : NULL;
+	o.so.log_prog = o.co.verbose ? prog : NULL;
 	if ((sc = swift_new(&o.so, e)) == NULL)
 		errx(1, "%s", e);
 	for (i = optind; i < argc; i++) {
@@ -149,7 +149,7 @@ main(int argc, char *argv[])
 			warnx("%s/%s: not found", container, argv[i]);
 		else if (rc < 0)
 			warnx("%s", e);
-		else if (o.verbose)
+		else if (o.co.verbose)
 			fprintf(stderr, "%s: deleted %s/%s\n", prog, container,
 			    argv[i]);
 		if (rc != 0)

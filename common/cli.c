@@ -1,6 +1,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -34,4 +35,47 @@ cli_progress_on(int mode)
 	if (mode >= 0)
 		return mode;
 	return isatty(STDERR_FILENO);
+}
+
+void
+cli_out_init(struct cli_out *o)
+{
+	o->verbose = 0;
+	o->quiet = 0;
+	o->progress_mode = -1;
+}
+
+int
+cli_out_option(struct cli_out *o, int c)
+{
+	switch (c) {
+	case 'v':
+		o->verbose = 1;
+		return 1;
+	case 'q':
+		o->quiet = 1;
+		return 1;
+	case CLI_OPT_PROGRESS:
+	case CLI_OPT_NO_PROGRESS:
+		o->progress_mode = c == CLI_OPT_PROGRESS;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+cli_out_progress(const struct cli_out *o)
+{
+	return o->quiet ? 0 : cli_progress_on(o->progress_mode);
+}
+
+uint64_t
+cli_input_size(void)
+{
+	struct stat st;
+
+	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+		return (uint64_t)st.st_size;
+	return 0;
 }

@@ -78,7 +78,7 @@ swift_cli_init(struct swift_cli *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->container = swift_default_container();
-	o->progress_mode = -1;
+	cli_out_init(&o->co);
 	o->so.retries = SWIFT_DEFAULT_RETRIES;
 }
 
@@ -87,15 +87,11 @@ swift_cli_option(struct swift_cli *o, int c, const char *arg, char *errstr)
 {
 	long l;
 
+	if (cli_out_option(&o->co, c))
+		return 1;
 	switch (c) {
 	case 'c':
 		o->container = arg;
-		return 1;
-	case 'v':
-		o->verbose = 1;
-		return 1;
-	case 'q':
-		o->quiet = 1;
 		return 1;
 	case SWIFT_OPT_RETRIES:
 		if (opt_long(arg, 0, 100, &l, errstr) < 0) {
@@ -108,10 +104,6 @@ swift_cli_option(struct swift_cli *o, int c, const char *arg, char *errstr)
 		return 1;
 	case SWIFT_OPT_INSECURE:
 		o->so.insecure = 1;
-		return 1;
-	case SWIFT_OPT_PROGRESS:
-	case SWIFT_OPT_NO_PROGRESS:
-		o->progress_mode = c == SWIFT_OPT_PROGRESS;
 		return 1;
 	default:
 		return 0;

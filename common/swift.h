@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "errstr.h"
 #include "io.h"
 
@@ -75,29 +76,21 @@ struct swift_resp {
 struct swift_ctx;
 
 /*
- * The options every swift-* program takes, for getopt_long: -c, -v, -q,
- * --retries, --insecure, --progress, --no-progress (listed in
+ * The options every swift-* program takes, for getopt_long: -c, --retries,
+ * --insecure and the output options of common/cli (listed in
  * SWIFT_LONGOPTS, short ones in SWIFT_SHORTOPTS).
  */
-enum {
-	SWIFT_OPT_RETRIES = 512, SWIFT_OPT_INSECURE, SWIFT_OPT_PROGRESS,
-	SWIFT_OPT_NO_PROGRESS
-};
-#define SWIFT_SHORTOPTS	"c:vq"
+enum { SWIFT_OPT_RETRIES = 512, SWIFT_OPT_INSECURE };
+#define SWIFT_SHORTOPTS	"c:" CLI_OUT_SHORTOPTS
 #define SWIFT_LONGOPTS \
 	{ "container", required_argument, NULL, 'c' }, \
-	{ "verbose", no_argument, NULL, 'v' }, \
-	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "retries", required_argument, NULL, SWIFT_OPT_RETRIES }, \
 	{ "insecure", no_argument, NULL, SWIFT_OPT_INSECURE }, \
-	{ "progress", no_argument, NULL, SWIFT_OPT_PROGRESS }, \
-	{ "no-progress", no_argument, NULL, SWIFT_OPT_NO_PROGRESS }
+	CLI_OUT_LONGOPTS
 
 struct swift_cli {
 	const char		*container;
-	int			 verbose;
-	int			 quiet;
-	int			 progress_mode;	/* -1 auto, 0 off, 1 on */
+	struct cli_out		 co;
 	struct swift_opts	 so;
 };
 

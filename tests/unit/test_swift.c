@@ -121,7 +121,7 @@ main(void)
 	clear_env();
 
 	swift_cli_init(&cli);
-	ok(cli.so.retries == 5 && cli.progress_mode == -1 &&
+	ok(cli.so.retries == 5 && cli.co.progress_mode == -1 &&
 	    strcmp(cli.container, "database_backups") == 0, "option defaults");
 	ok(swift_cli_option(&cli, SWIFT_OPT_RETRIES, "2", e) == 1 &&
 	    cli.so.retries == 2, "--retries 2");
@@ -129,8 +129,10 @@ main(void)
 	    strncmp(e, "--retries: ", 11) == 0, "--retries x: %s", e);
 	ok(swift_cli_option(&cli, 'c', "box", e) == 1 &&
 	    strcmp(cli.container, "box") == 0, "-c");
-	ok(swift_cli_option(&cli, SWIFT_OPT_NO_PROGRESS, NULL, e) == 1 &&
-	    cli.progress_mode == 0, "--no-progress");
+	ok(swift_cli_option(&cli, CLI_OPT_NO_PROGRESS, NULL, e) == 1 &&
+	    cli.co.progress_mode == 0, "--no-progress");
+	ok(swift_cli_option(&cli, 'v', NULL, e) == 1 && cli.co.verbose,
+	    "-v is the shared output option");
 	ok(swift_cli_option(&cli, 'S', "1M", e) == 0, "-S is not shared");
 	return tap_done();
 }
