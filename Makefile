@@ -39,7 +39,8 @@ BINS     = $(addprefix $(B)/bin/,$(PROGS))
 MANS     = $(wildcard man/*.[18])
 BATS     = $(wildcard tests/*.bats)
 
-.PHONY: all check test units unit bats lint install uninstall clean demo bench fuzz deps
+.PHONY: all check test units unit bats lint install uninstall clean demo bench fuzz deps \
+	print-pkgs
 .DELETE_ON_ERROR:
 # Objects are kept between runs (they would count as intermediates).
 .SECONDARY:
@@ -144,6 +145,11 @@ bench: deps all
 
 fuzz: deps
 	@tests/fuzz/run.sh
+
+# The libraries' pkg-config names, for scripts that build outside make
+# (tests/fuzz/run.sh).
+print-pkgs:
+	@echo $(PKGS)
 
 deps:
 	@tests/deps.sh

@@ -15,28 +15,48 @@ out=$top/build/fuzz
 mkdir -p "$out"
 make -s all >/dev/null
 bin=$top/build/std/bin
-cflags="-g -O1 -std=c11 -D_GNU_SOURCE -DRDBPIPE_VERSION=\"fuzz\" -Icommon -Itests/fuzz $(pkg-config --cflags hiredis liblzma libsodium libcurl)"
-libs="$(pkg-config --libs hiredis liblzma libsodium libcurl) -lpthread"
+pkgs=$(make -s --no-print-directory print-pkgs)
+# shellcheck disable=SC2086
+cflags="-g -O1 -std=c11 -D_GNU_SOURCE -DRDBPIPE_VERSION=\"fuzz\" -Icommon -Itests/fuzz $(pkg-config --cflags $pkgs)"
+# shellcheck disable=SC2086
+libs="$(pkg-config --libs $pkgs) -lpthread"
 
-# The corpus: the testkit's age files, and files rdb-pack and the stock
-# tools make with the fuzz identity from Redis's own RDB files.
-seed() {
+# The corpus, by target: for the age and unpack targets the testkit's age
+# files and files rdb-pack and the stock tools make with the fuzz identity
+# from Redis's own RDB files; for the RDB checker those RDB files; for the
+# rest the hand-written seeds in tests/fuzz/seeds/<what>/.
+seed_age() {
 	local dir=$1 f i=0 key=$top/tests/fuzz/fuzz-key.txt r
-	mkdir -p "$dir"
-	[ -n "$(ls -A "$dir")" ] && return 0
 	r=$("$bin/rdb-pack" -y <"$key")
 	for f in tests/fixtures/age-testkit/*; do
 		[ "$(basename "$f")" = README.md ] && continue
 		grep -q '^compressed: zlib' "$f" && continue
 		sed '1,/^$/d' "$f" >"$dir/kit-$(basename "$f")"
 	done
-	for f in tests/fixtures/rdb/*; do
-		case $f in *.md) continue ;; esac
+	for f in $(rdb_files); do
 		i=$((i + 1))
 		"$bin/rdb-pack" -r "$r" <"$f" >"$dir/pack-$i.age"
 		"$bin/rdb-pack" --no-encrypt <"$f" >"$dir/pack-$i.xz"
 		xz -c "$f" | age -r "$r" >"$dir/stock-$i.age"
 	done
+}
+
+# Every RDB (and RDB-preamble AOF) fixture, whatever its folder.
+rdb_files() {
+	find tests/fixtures -type f \( -name '*.rdb' -o -name '*.aof' \) | sort
+}
+
+seed() {
+	local t=$1 dir=$2 f
+	mkdir -p "$dir"
+	[ -n "$(ls -A "$dir")" ] && return 0
+	case $t in
+	fuzz_age_header|fuzz_unpack) seed_age "$dir" ;;
+	fuzz_rdb)
+		for f in $(rdb_files); do cp "$f" "$dir/"; done ;;
+	*)
+		cp tests/fuzz/seeds/"${t#fuzz_}"/* "$dir/" ;;
+	esac
 }
 
 targets=${*:-$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')}
@@ -47,7 +67,7 @@ for t in $targets; do
 	clang $cflags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o "$out/$t" "tests/fuzz/$t.c" common/*.c $libs
 	corpus=$out/corpus-$t
-	seed "$corpus"
+	seed "$t" "$corpus"
 	echo "fuzz: running $t for $secs s"
 	log=$out/$t.log
 	set +e
