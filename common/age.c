@@ -109,6 +109,17 @@ nonce_of(uint8_t nonce[12], uint64_t counter, int last)
 
 /* ---- keys ---- */
 
+/*
+ * Key files are secret and a recipient file may be a mix-up for one (an
+ * identity, a passphrase): no message below ever quotes a key file's line.
+ * Mix-ups of the two kinds of key get their own message.
+ */
+static int
+is_identity(const char *s)
+{
+	return strncasecmp(s, "AGE-SECRET-KEY-", 15) == 0;
+}
+
 static int
 parse_identity(const char *s, uint8_t scalar[KEY_LEN], char *errstr)
 {
@@ -119,6 +130,9 @@ parse_identity(const char *s, uint8_t scalar[KEY_LEN], char *errstr)
 	if (strncmp(s, PQ_IDENTITY, strlen(PQ_IDENTITY)) == 0)
 		return errstr_set(errstr,
 		    "post-quantum identities are not supported");
+	if (strncmp(s, "age1", 4) == 0)
+		return errstr_set(errstr,
+		    "this is a recipient (public key), not an identity");
 	if (bech32_decode(s, hrp, sizeof(hrp), data, &len) < 0 ||
 	    strcmp(hrp, IDENTITY_HRP) != 0 || len != KEY_LEN ||
 	    strncmp(s, "AGE-SECRET-KEY-1", 16) != 0) {
@@ -130,16 +144,24 @@ parse_identity(const char *s, uint8_t scalar[KEY_LEN], char *errstr)
 	return 0;
 }
 
+/* quote: s came from the command line and may appear in the message. */
 static int
-parse_recipient(const char *s, uint8_t pub[KEY_LEN], char *errstr)
+parse_recipient(const char *s, uint8_t pub[KEY_LEN], int quote, char *errstr)
 {
 	char hrp[32];
 	size_t len = KEY_LEN;
 
+	if (is_identity(s))
+		return errstr_set(errstr,
+		    "this is an identity (secret key), not a recipient");
 	if (strncmp(s, "age1", 4) != 0 ||
 	    bech32_decode(s, hrp, sizeof(hrp), pub, &len) < 0 ||
-	    strcmp(hrp, RECIPIENT_HRP) != 0 || len != KEY_LEN)
-		return errstr_set(errstr, "bad recipient '%.80s'", s);
+	    strcmp(hrp, RECIPIENT_HRP) != 0 || len != KEY_LEN) {
+		if (quote)
+			return errstr_set(errstr, "bad recipient '%.80s'", s);
+		return errstr_set(errstr,
+		    "bad recipient (an age1... public key expected)");
+	}
 	return 0;
 }
 
@@ -295,8 +317,9 @@ age_enc_new(io_sink_fn sink, void *sink_arg, char *errstr)
 	return e;
 }
 
-int
-age_enc_add_recipient(struct age_enc *e, const char *recipient, char *errstr)
+static int
+add_recipient(struct age_enc *e, const char *recipient, int quote,
+    char *errstr)
 {
 	uint8_t pub[KEY_LEN];
 	void *p;
@@ -304,7 +327,7 @@ age_enc_add_recipient(struct age_enc *e, const char *recipient, char *errstr)
 	if (e->pass != NULL)
 		return errstr_set(errstr,
 		    "a passphrase cannot be combined with recipients");
-	if (parse_recipient(recipient, pub, errstr) < 0)
+	if (parse_recipient(recipient, pub, quote, errstr) < 0)
 		return -1;
 	if (e->nrecipients == MAX_STANZAS)
 		return errstr_set(errstr, "too many recipients");
@@ -316,12 +339,18 @@ age_enc_add_recipient(struct age_enc *e, const char *recipient, char *errstr)
 	return 0;
 }
 
+int
+age_enc_add_recipient(struct age_enc *e, const char *recipient, char *errstr)
+{
+	return add_recipient(e, recipient, 1, errstr);
+}
+
 static int
 add_recipient_fn(void *arg, const char *line, int lineno, char *errstr)
 {
 	char why[ERRSTR_LEN];
 
-	if (age_enc_add_recipient(arg, line, errstr) == 0)
+	if (add_recipient(arg, line, 0, errstr) == 0)
 		return 0;
 	snprintf(why, sizeof(why), "%s", errstr);
 	return errstr_set(errstr, "line %d: %s", lineno, why);

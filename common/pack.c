@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,18 @@ sniff_fill(struct sniff *s, const void **buf, size_t *len)
 	return s->n == s->want;
 }
 
+/* Puts the key file's name before the reason age gave; returns -1. */
+static int
+key_file_error(const struct secret *f, char *errstr)
+{
+	char why[ERRSTR_LEN];
+
+	if (f->name == NULL)
+		return -1;
+	snprintf(why, sizeof(why), "%s", errstr);
+	return errstr_set(errstr, "%s: %s", f->name, why);
+}
+
 /* ---- pack ---- */
 
 static int
@@ -104,8 +117,10 @@ pack_new(const struct pack_cfg *cfg, io_sink_fn sink, void *sink_arg,
 		for (i = 0; i < cfg->nrecipient_files; i++)
 			if (age_enc_add_recipients_text(p->age,
 			    cfg->recipient_files[i]->buf,
-			    cfg->recipient_files[i]->len, errstr) < 0)
+			    cfg->recipient_files[i]->len, errstr) < 0) {
+				key_file_error(cfg->recipient_files[i], errstr);
 				goto fail;
+			}
 		if (cfg->passphrase != NULL &&
 		    age_enc_set_passphrase(p->age, cfg->passphrase->buf,
 		    cfg->passphrase->len, cfg->scrypt_log_n > 0 ?
@@ -318,7 +333,7 @@ age_start(struct unpack *u, char *errstr)
 		if (age_dec_add_identities_text(u->age,
 		    cfg->identity_files[i]->buf, cfg->identity_files[i]->len,
 		    errstr) < 0)
-			return -1;
+			return key_file_error(cfg->identity_files[i], errstr);
 	if (cfg->passphrase != NULL && age_dec_set_passphrase(u->age,
 	    cfg->passphrase->buf, cfg->passphrase->len, errstr) < 0)
 		return -1;

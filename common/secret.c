@@ -60,6 +60,7 @@ secret_read_file(struct secret *s, const char *path, int strip_newline,
 			s->len--;
 	}
 	s->buf[s->len] = '\0';
+	s->name = path;
 	return 0;
 fail:
 	close(fd);
@@ -100,6 +101,7 @@ secret_copy(struct secret *dst, const struct secret *src, char *errstr)
 	memcpy(dst->buf, src->buf, src->len + 1);
 	dst->len = src->len;
 	dst->exposed = src->exposed;
+	dst->name = src->name;
 	return 0;
 }
 

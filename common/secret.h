@@ -14,6 +14,7 @@ struct secret {
 	char	*buf;		/* sodium_malloc'd, NUL-terminated */
 	size_t	 len;		/* bytes, excluding the terminator */
 	int	 exposed;	/* the file is readable by group or others */
+	const char *name;	/* the file it came from, for messages; not owned */
 };
 
 /* Reads a whole secret file (opened O_NOFOLLOW, a regular file of at most

@@ -210,6 +210,38 @@ age_tty() {
 	[[ "$stderr" == "rdb-pack: "*"age1notarecipient"* ]] || fail "$stderr"
 }
 
+@test "an identity given as a recipient: named as such, its key never printed" {
+	run -1 --separate-stderr rdb-pack -R "$T/key.txt" </etc/services
+	assert_equal "$output" ""
+	assert_equal "$stderr" "rdb-pack: $T/key.txt: line 3: this is an identity (secret key), not a recipient"
+	key=$(grep '^AGE-SECRET-KEY-1' "$T/key.txt")
+	run -1 --separate-stderr rdb-pack -r "$key" </etc/services
+	assert_equal "$output" ""
+	assert_equal "$stderr" "rdb-pack: this is an identity (secret key), not a recipient"
+	[[ "$stderr" != *AGE-SECRET-KEY* ]] || fail "the key was printed"
+}
+
+@test "errors about key and passphrase files never quote their lines" {
+	# A passphrase file given as a recipient file, as an identity file;
+	# a recipient file given as an identity file.
+	printf 'hunter2-SECRET\n' >"$T/p2.txt"
+	chmod 600 "$T/p2.txt"
+	run -1 --separate-stderr rdb-pack -R "$T/p2.txt" </etc/services
+	assert_equal "$output" ""
+	assert_equal "$stderr" "rdb-pack: $T/p2.txt: line 1: bad recipient (an age1... public key expected)"
+	echo hi | rdb-pack -r "$R" >"$T/out.age"
+	run -1 --separate-stderr rdb-pack -d -i "$T/p2.txt" <"$T/out.age"
+	assert_equal "$output" ""
+	assert_equal "$stderr" "rdb-pack: $T/p2.txt: line 1: malformed identity"
+	echo "$R" >"$T/r.txt"
+	chmod 600 "$T/r.txt"
+	run -1 --separate-stderr rdb-pack -d -i "$T/r.txt" <"$T/out.age"
+	assert_equal "$stderr" "rdb-pack: $T/r.txt: line 1: this is a recipient (public key), not an identity"
+	run -1 --separate-stderr rdb-pack -y <"$T/p2.txt"
+	assert_equal "$output" ""
+	assert_equal "$stderr" "rdb-pack: <stdin>: line 1: malformed identity"
+}
+
 @test "a group-readable identity draws a warning, and still works" {
 	echo hi | rdb-pack -r "$R" >"$T/out.age"
 	chmod 640 "$T/key.txt"

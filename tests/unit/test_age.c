@@ -352,6 +352,21 @@ roundtrips(void)
 		    "a bad recipient is refused: %s", e);
 		age_enc_free(enc);
 	}
+	{
+		/* Key files are secret: their lines are never quoted. */
+		static const char idtext[] = "# a key\n"
+		    "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX\n";
+		struct age_enc *enc = age_enc_new(mem_sink, &pt, e);
+
+		ok(age_enc_add_recipients_text(enc, idtext, strlen(idtext),
+		    e) < 0 && strcmp(e, "line 2: this is an identity "
+		    "(secret key), not a recipient") == 0,
+		    "an identity as a recipient: %s", e);
+		ok(age_enc_add_recipients_text(enc, "hunter2\n", 8, e) < 0 &&
+		    strstr(e, "hunter2") == NULL,
+		    "a passphrase as a recipient is not quoted: %s", e);
+		age_enc_free(enc);
+	}
 }
 
 static void
