@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -107,6 +108,16 @@ split_name(const char *name, char **container, const char **object)
 static int get_manifest(struct get *g, const char *container,
     const char *name, int depth, char *errstr);
 
+/* Whether a manifest's hash is an MD5 in hex: it goes into If-Match, and
+ * a manifest is anyone's JSON (a "\r\n" in it decodes to CR LF). */
+static int
+is_md5_hex(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdefABCDEF");
+
+	return n == MD5_HEX_LEN && s[n] == '\0';
+}
+
 /* Streams one leaf segment and checks it against its manifest entry. */
 static int
 get_segment(struct get *g, const char *container, const char *name,
@@ -117,6 +128,10 @@ get_segment(struct get *g, const char *container, const char *name,
 	size_t idx = g->nseg++;
 	char got[MD5_HEX_LEN + 1];
 
+	if (!is_md5_hex(hash))
+		return errstr_set(errstr, "%s/%s: segment %zu at offset %llu: "
+		    "the manifest's hash is not 32 hex digits", g->container,
+		    g->object, idx, (unsigned long long)off);
 	if (fetch(g, container, name, hash, &resp, errstr) < 0)
 		return -1;
 	free(resp.body);
@@ -133,7 +148,7 @@ get_segment(struct get *g, const char *container, const char *name,
 		return errstr_set(errstr, "GET %s/%s: HTTP %ld", container,
 		    name, resp.status);
 	md5_final_hex(&g->out.md5, got);
-	if (strcmp(got, hash) != 0)
+	if (strcasecmp(got, hash) != 0)
 		return errstr_set(errstr, "%s/%s: segment %zu at offset %llu: "
 		    "MD5 mismatch (expected %s, got %s)", g->container,
 		    g->object, idx, (unsigned long long)off, hash, got);

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <sodium.h>
@@ -750,6 +751,23 @@ has_header(const struct swift_req *r, const char *name)
 	return 0;
 }
 
+int
+swift_header_check(const char *line, char *errstr)
+{
+	size_t i, name = strcspn(line, ":");
+
+	if (line[strcspn(line, "\r\n")] == '\0')
+		return 0;
+	/* Name the header only when its name is printable and short. */
+	for (i = 0; i < name; i++)
+		if (!isgraph((unsigned char)line[i]))
+			break;
+	if (i < name || name == 0 || name > 64)
+		return errstr_set(errstr, "a header with CR or LF in it");
+	return errstr_set(errstr, "header %.*s: CR or LF in its value",
+	    (int)name, line);
+}
+
 /* The request loop: url is absolute, name labels messages, auth marks the
  * authentication request itself (401 final, tokens taken from the reply),
  * secret_hdr is a header line in guarded memory (the token, or v1's key). */
@@ -777,6 +795,13 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 	/* "PUT c/o", or just "v1 authentication". */
 	snprintf(what, sizeof(what), "%s%s%s", auth ? "" : r->method,
 	    auth ? "" : " ", name);
+	/* libcurl sends header lines as given: a CR or LF in one would
+	 * smuggle in headers of its own. */
+	for (const char *const *p = r->headers; p != NULL && *p != NULL; p++)
+		if (swift_header_check(*p, reason) < 0)
+			return errstr_set(errstr, "%s: %s", what, reason);
+	if (secret_hdr != NULL && swift_header_check(secret_hdr, reason) < 0)
+		return errstr_set(errstr, "%s: %s", what, reason);
 	for (attempt = 0;; attempt++) {
 		if (stopped(c))
 			return errstr_set(errstr, "%s: interrupted", what);

@@ -125,6 +125,12 @@ void swift_set_stop(struct swift_ctx *c, volatile sig_atomic_t *stop);
 int swift_request(struct swift_ctx *c, const struct swift_req *r,
     struct swift_resp *resp, char *errstr);
 
+/* Checks one "Name: value" request header line: a CR or LF inside it
+ * would end the header and start another (a value decoded from JSON can
+ * hold them); returns 0, or -1 with "header Name: why" in errstr (the
+ * value is never quoted: it may be a secret). */
+int swift_header_check(const char *line, char *errstr);
+
 /* Reads /info for the large-object limits (defaults when the cluster does
  * not publish them); returns 0 or -1. */
 int swift_info(struct swift_ctx *c, struct swift_limits *l, char *errstr);

@@ -114,3 +114,32 @@ segment() { listing "${C}_segments" | grep "^$1/slo/" | sed -n "$(($2 + 1))p"; }
 	assert_no_object "$C" nested
 	assert_no_segments "$C"
 }
+
+# A manifest is anyone's JSON: "\r\n" in a hash decodes to CR LF, which
+# must never reach an If-Match header.  The fault proxy stands in for a
+# hostile server and answers the manifest GET with a doctored copy.
+@test "a manifest hash holding CR LF or not 32 hex digits: exit 1, no segment asked for" {
+	swift_fault_start
+	mkdata 2500000 "$T/in"
+	swift-put -S 1M evil <"$T/in"
+	set -o pipefail
+	for bad in '"0123456789abcdef\r\nX-Evil: 1"' '"0123456789abcdef0123456789abcdeg"' \
+		'"0123456789abcdef0123456789abcdef0"' '""'; do
+		swift_curl "$C/evil?multipart-manifest=get" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+m[0]["hash"] = json.loads(sys.argv[1])
+json.dump(m, sys.stdout)' "$bad" >"$T/evil.json"
+		swift_fault "status 200 method=GET path=/$C/evil\\?multipart-manifest=get\$ body=$T/evil.json"
+		: >"$SWIFT_HOME/fault.log"
+		run -1 --separate-stderr swift-get evil
+		assert_equal "$stderr" "swift-get: $C/evil: segment 0 at offset 0: the manifest's hash is not 32 hex digits"
+		assert_equal "$output" ""
+		# The doctored manifest was served, and no segment was asked for.
+		grep -q "^GET /v1/AUTH_test/$C/evil?multipart-manifest=get 200 .* fault=" "$SWIFT_HOME/fault.log" ||
+			fail "the doctored manifest was not served: $(swift_fault_log)"
+		run -1 grep -E '_segments|X-Evil' "$SWIFT_HOME/fault.log"
+	done
+	# The real manifest still reads.
+	swift-get evil | cmp - "$T/in"
+}

@@ -120,6 +120,37 @@ main(void)
 	}
 	clear_env();
 
+	ok(swift_header_check("If-Match: \"0123456789abcdef\"", e) == 0,
+	    "a plain header passes");
+	ok(swift_header_check("If-Match: \"01\r\nX-Evil: 1\"", e) < 0 &&
+	    strcmp(e, "header If-Match: CR or LF in its value") == 0,
+	    "CR LF in a value: %s", e);
+	ok(swift_header_check("X-Auth-Token: ab\ncd", e) < 0 &&
+	    strcmp(e, "header X-Auth-Token: CR or LF in its value") == 0,
+	    "a lone LF: %s", e);
+	ok(swift_header_check("X-Auth-Token: ab\rcd", e) < 0,
+	    "a lone CR: %s", e);
+	ok(swift_header_check("X\r\nY: v", e) < 0 &&
+	    strcmp(e, "a header with CR or LF in it") == 0,
+	    "CR LF in a name: %s", e);
+	setenv("OS_STORAGE_URL", "http://127.0.0.1:1/v1/AUTH_x", 1);
+	setenv("OS_AUTH_TOKEN", "tok", 1);
+	{
+		static const char *const hdrs[] = { "X-Ok: 1",
+		    "If-Match: \"x\r\nX-Evil: 1\"", NULL };
+		struct swift_req r = { .method = "GET", .container = "c",
+		    .object = "o", .headers = hdrs };
+		struct swift_resp resp;
+
+		c = swift_new(&o, e);
+		ok(c != NULL && swift_request(c, &r, &resp, e) < 0 &&
+		    strcmp(e, "GET c/o: header If-Match: CR or LF in its "
+		    "value") == 0, "swift_request refuses it before "
+		    "connecting: %s", e);
+		swift_free(c);
+	}
+	clear_env();
+
 	swift_cli_init(&cli);
 	ok(cli.so.retries == 5 && cli.co.progress_mode == -1 &&
 	    strcmp(cli.container, "database_backups") == 0, "option defaults");
