@@ -74,4 +74,11 @@ cmd_read_secret(struct secret *s, const char *path, int strip, int quiet)
 		warnx("warning: %s is readable by group or others", path);
 }
 
+/* Prints a warning from a common/ module ("prog: warning: msg"). */
+static void __attribute__((unused))
+cmd_warn(const char *msg)
+{
+	warnx("warning: %s", msg);
+}
+
 #endif

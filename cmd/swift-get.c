@@ -304,6 +304,8 @@ main(int argc, char *argv[])
 	if (cli_binary_out(STDOUT_FILENO, e) < 0)
 		errx(1, "%s", e);
 	o.so.log_prog = o.co.verbose ? prog : NULL;
+	if (!o.co.quiet)
+		o.so.warn = cmd_warn;
 	if ((g.c = swift_new(&o.so, e)) == NULL)
 		errx(1, "%s", e);
 

@@ -94,6 +94,8 @@ main(int argc, char *argv[])
 		usage_error("unexpected argument '%s'", argv[optind]);
 	container = o.container;
 	o.so.log_prog = o.co.verbose ? prog : NULL;
+	if (!o.co.quiet)
+		o.so.warn = cmd_warn;
 	if ((sc = swift_new(&o.so, e)) == NULL)
 		errx(1, "%s", e);
 	if (prefix != NULL && (eprefix = swift_urlencode(prefix, 0)) == NULL)

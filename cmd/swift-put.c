@@ -912,6 +912,8 @@ main(int argc, char *argv[])
 	sigaction(SIGHUP, &sa, NULL);
 	o.so.stop = &stop;
 	o.so.log_prog = o.co.verbose ? prog : NULL;
+	if (!o.co.quiet)
+		o.so.warn = cmd_warn;
 	if ((u.c = swift_new(&o.so, e)) == NULL)
 		errx(1, "%s", e);
 

@@ -141,6 +141,8 @@ main(int argc, char *argv[])
 			usage_error("empty OBJECT name");
 	container = o.container;
 	o.so.log_prog = o.co.verbose ? prog : NULL;
+	if (!o.co.quiet)
+		o.so.warn = cmd_warn;
 	if ((sc = swift_new(&o.so, e)) == NULL)
 		errx(1, "%s", e);
 	for (i = optind; i < argc; i++) {

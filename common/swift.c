@@ -16,12 +16,21 @@
 
 #define TOKEN_HDR	"X-Auth-Token: "
 #define TOKEN_MAX	(16 * 1024)
+#define URL_MAX		4096	/* a storage or auth URL, bytes */
 #define AUTH_BODY_MAX	(4 * 1024 * 1024)
 #define ERRBODY_MAX	200
 #define BACKOFF_MAX	32	/* seconds */
 #define RETRY_AFTER_MAX	60	/* seconds */
 
 enum auth_kind { AUTH_V1, AUTH_PASSWORD, AUTH_APPCRED, AUTH_PREAUTH };
+
+/*
+ * What a request is: an API request carries the token (authenticating
+ * first, and again once on a 401); an authentication request carries the
+ * credentials and is the only kind whose reply may set the token and the
+ * storage URL; a plain one (/info) carries neither and changes nothing.
+ */
+enum xf_mode { XF_API, XF_AUTH, XF_PLAIN };
 
 struct swift_ctx {
 	struct swift_opts	 o;
@@ -41,6 +50,7 @@ struct swift_ctx {
 	char			*authhdr;
 	size_t			 token_len;
 	char			*storage_url;
+	int			 url_too_long;	/* X-Storage-Url past URL_MAX */
 };
 
 /* One request's transfer state, for the libcurl callbacks. */
@@ -49,7 +59,7 @@ struct xfer {
 	const struct swift_req	*r;
 	struct swift_resp	*resp;
 	char			*errstr;
-	int			 auth;		/* an auth request: keep tokens */
+	enum xf_mode		 mode;
 	int			 sink_failed;
 	int			 too_big;
 	size_t			 up_pos;	/* upload position */
@@ -224,6 +234,25 @@ fail:
 	return -1;
 }
 
+/* URLs from the environment are bounded as the ones from replies are. */
+static int
+check_urls(const struct swift_ctx *c, char *errstr)
+{
+	const char *url = c->kind == AUTH_PREAUTH ? c->storage_url :
+	    c->auth_url;
+	const char *name = c->kind == AUTH_PREAUTH ? "OS_STORAGE_URL" :
+	    c->kind == AUTH_V1 ? "ST_AUTH" : "OS_AUTH_URL";
+
+	if (url != NULL && strlen(url) > URL_MAX)
+		return errstr_set(errstr, "%s is longer than %d bytes", name,
+		    URL_MAX);
+	if (c->storage_override != NULL &&
+	    strlen(c->storage_override) > URL_MAX)
+		return errstr_set(errstr, "OS_STORAGE_URL is longer than %d "
+		    "bytes", URL_MAX);
+	return 0;
+}
+
 struct swift_ctx *
 swift_new(const struct swift_opts *o, char *errstr)
 {
@@ -242,7 +271,7 @@ swift_new(const struct swift_opts *o, char *errstr)
 		return NULL;
 	}
 	c->cacert = env_dup("OS_CACERT");
-	if (read_env(c, errstr) < 0)
+	if (read_env(c, errstr) < 0 || check_urls(c, errstr) < 0)
 		goto fail;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		errstr_set(errstr, "libcurl: initialisation failed");
@@ -444,7 +473,8 @@ on_header(char *b, size_t size, size_t nitems, void *arg)
 	nlen = (size_t)(colon - b);
 	colon++;
 #define IS(h)	(nlen == sizeof(h) - 1 && strncasecmp(b, h, nlen) == 0)
-	if (x->auth && (IS("X-Auth-Token") || IS("X-Subject-Token"))) {
+	if (x->mode == XF_AUTH &&
+	    (IS("X-Auth-Token") || IS("X-Subject-Token"))) {
 		char *tok = x->c->authhdr + sizeof(TOKEN_HDR) - 1;
 		size_t n = len - (size_t)(colon - b);
 
@@ -460,6 +490,22 @@ on_header(char *b, size_t size, size_t nitems, void *arg)
 		memcpy(tok, colon, n);
 		tok[n] = '\0';
 		x->c->token_len = n;
+		return len;
+	}
+	if (x->mode == XF_AUTH && IS("X-Storage-Url")) {
+		/* One byte more than the bound, to see a value past it. */
+		char *url = malloc(URL_MAX + 2);
+
+		if (url == NULL)
+			return 0;	/* fails the transfer */
+		hdr_value(url, URL_MAX + 2, colon, len - (size_t)(colon - b));
+		free(x->c->storage_url);
+		x->c->storage_url = NULL;
+		x->c->url_too_long = strlen(url) > URL_MAX;
+		if (x->c->url_too_long)
+			free(url);
+		else
+			x->c->storage_url = url;
 		return len;
 	}
 	hdr_value(v, sizeof(v), colon, len - (size_t)(colon - b));
@@ -484,9 +530,6 @@ on_header(char *b, size_t size, size_t nitems, void *arg)
 	else if (IS("Content-Range") && strncmp(v, "bytes ", 6) == 0) {
 		x->has_range = 1;
 		x->range_start = strtoull(v + 6, NULL, 10);
-	} else if (x->auth && IS("X-Storage-Url")) {
-		free(x->c->storage_url);
-		x->c->storage_url = strdup(v);
 	}
 #undef IS
 	return len;
@@ -739,6 +782,49 @@ errbody_note(struct xfer *x, char *out, size_t cap)
 		out[0] = '\0';
 }
 
+/* The plain-http warning has been given (once a process, threads too). */
+static int warned_http;
+
+/*
+ * Warns, once a process, when credentials (a key, a password, a token)
+ * are about to go over plain http to a host other than this one: on the
+ * loopback interface nobody else can read them.  By name only: a name
+ * that resolves to 127.0.0.1 still draws the warning.
+ */
+static void
+warn_plain_http(struct swift_ctx *c, const char *url)
+{
+	char host[256], msg[320];
+	const char *h, *e;
+	size_t n;
+
+	if (c->o.warn == NULL || strncasecmp(url, "http://", 7) != 0 ||
+	    __atomic_load_n(&warned_http, __ATOMIC_RELAXED))
+		return;
+	h = url + 7;
+	n = strcspn(h, "/?#");
+	if ((e = memchr(h, '@', n)) != NULL) {	/* user:pass@ */
+		n -= (size_t)(e + 1 - h);
+		h = e + 1;
+	}
+	if (h[0] == '[')
+		n = (e = memchr(h, ']', n)) != NULL ? (size_t)(e + 1 - h) : n;
+	else if ((e = memchr(h, ':', n)) != NULL)
+		n = (size_t)(e - h);
+	if (n >= sizeof(host))
+		n = sizeof(host) - 1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (strcasecmp(host, "localhost") == 0 ||
+	    strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0)
+		return;
+	if (__atomic_exchange_n(&warned_http, 1, __ATOMIC_RELAXED))
+		return;
+	snprintf(msg, sizeof(msg), "sending credentials over plain http to %s",
+	    host);
+	c->o.warn(msg);
+}
+
 /* Whether the caller sends the header called name. */
 static int
 has_header(const struct swift_req *r, const char *name)
@@ -768,13 +854,13 @@ swift_header_check(const char *line, char *errstr)
 	    (int)name, line);
 }
 
-/* The request loop: url is absolute, name labels messages, auth marks the
- * authentication request itself (401 final, tokens taken from the reply),
- * secret_hdr is a header line in guarded memory (the token, or v1's key). */
+/* The request loop: url is absolute, name labels messages, mode says what
+ * the request is (enum xf_mode: 401 is final for all but XF_API), secret_hdr
+ * is a header line in guarded memory (the token, or v1's key). */
 static int
 transfer(struct swift_ctx *c, const struct swift_req *r,
-    struct swift_resp *resp, const char *url, const char *name, int auth,
-    char *secret_hdr, char *errstr)
+    struct swift_resp *resp, const char *url, const char *name,
+    enum xf_mode mode, char *secret_hdr, char *errstr)
 {
 	struct curl_slist *hdrs, *h, tok, expect, range, ifmatch;
 	char rangebuf[64], ifmatchbuf[SWIFT_ETAG_LEN + 16], reason[128];
@@ -791,10 +877,10 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 	x.r = r;
 	x.resp = resp;
 	x.errstr = errstr;
-	x.auth = auth;
+	x.mode = mode;
 	/* "PUT c/o", or just "v1 authentication". */
-	snprintf(what, sizeof(what), "%s%s%s", auth ? "" : r->method,
-	    auth ? "" : " ", name);
+	snprintf(what, sizeof(what), "%s%s%s", mode == XF_AUTH ? "" :
+	    r->method, mode == XF_AUTH ? "" : " ", name);
 	/* libcurl sends header lines as given: a CR or LF in one would
 	 * smuggle in headers of its own. */
 	for (const char *const *p = r->headers; p != NULL && *p != NULL; p++)
@@ -802,10 +888,13 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 			return errstr_set(errstr, "%s: %s", what, reason);
 	if (secret_hdr != NULL && swift_header_check(secret_hdr, reason) < 0)
 		return errstr_set(errstr, "%s: %s", what, reason);
+	if (mode == XF_AUTH || secret_hdr != NULL)
+		warn_plain_http(c, url);
 	for (attempt = 0;; attempt++) {
 		if (stopped(c))
 			return errstr_set(errstr, "%s: interrupted", what);
-		if (!auth && c->token_len == 0 && authenticate(c, errstr) < 0)
+		if (mode == XF_API && c->token_len == 0 &&
+		    authenticate(c, errstr) < 0)
 			return -1;
 		/* The header list is built on the stack so that the token
 		 * stays in guarded memory: curl_slist_append would copy it. */
@@ -905,7 +994,7 @@ transfer(struct swift_ctx *c, const struct swift_req *r,
 			if (ok_status(resp->status) && r->sink != NULL &&
 			    etag0[0] == '\0')
 				memcpy(etag0, resp->etag, sizeof(etag0));
-			if (resp->status == 401 && !auth) {
+			if (resp->status == 401 && mode == XF_API) {
 				if (c->kind == AUTH_PREAUTH)
 					return errstr_set(errstr, "%s: HTTP 401:"
 					    " the token in OS_AUTH_TOKEN was "
@@ -1013,7 +1102,7 @@ swift_request(struct swift_ctx *c, const struct swift_req *r,
 	if ((url = object_url(c, r)) == NULL)
 		return errstr_set(errstr, "%s %s: out of memory", r->method,
 		    name);
-	rc = transfer(c, r, resp, url, name, 0, c->authhdr, errstr);
+	rc = transfer(c, r, resp, url, name, XF_API, c->authhdr, errstr);
 	free(url);
 	return rc;
 }
@@ -1025,21 +1114,28 @@ auth_v1(struct swift_ctx *c, char *errstr)
 {
 	struct swift_req r;
 	struct swift_resp resp;
-	char userhdr[512], *keyhdr;
-	const char *hdrs[2] = { userhdr, NULL };
-	size_t n = c->key.len + 16;
+	char *userhdr, *keyhdr;
+	const char *hdrs[2] = { NULL, NULL };
+	size_t n = c->key.len + 16, un = strlen(c->user) + 16;
 	int rc;
 
-	if ((keyhdr = sodium_malloc(n)) == NULL)
+	userhdr = malloc(un);
+	if ((keyhdr = sodium_malloc(n)) == NULL || userhdr == NULL) {
+		if (keyhdr != NULL)
+			sodium_free(keyhdr);
+		free(userhdr);
 		return errstr_set(errstr, "v1 authentication: out of memory");
+	}
 	snprintf(keyhdr, n, "X-Auth-Key: %s", c->key.buf);
-	snprintf(userhdr, sizeof(userhdr), "X-Auth-User: %s", c->user);
+	snprintf(userhdr, un, "X-Auth-User: %s", c->user);
+	hdrs[0] = userhdr;
 	memset(&r, 0, sizeof(r));
 	r.method = "GET";
 	r.headers = hdrs;
-	rc = transfer(c, &r, &resp, c->auth_url, "v1 authentication", 1,
+	rc = transfer(c, &r, &resp, c->auth_url, "v1 authentication", XF_AUTH,
 	    keyhdr, errstr);
 	sodium_free(keyhdr);
+	free(userhdr);
 	free(resp.body);
 	if (rc < 0)
 		return -1;
@@ -1047,6 +1143,10 @@ auth_v1(struct swift_ctx *c, char *errstr)
 		return errstr_set(errstr, "v1 authentication: HTTP %ld%s",
 		    resp.status, resp.status == 401 || resp.status == 403 ?
 		    " (check ST_USER and ST_KEY)" : "");
+	if (c->url_too_long)
+		return errstr_set(errstr, "v1 authentication: the "
+		    "X-Storage-Url in the reply is longer than %d bytes",
+		    URL_MAX);
 	if (c->token_len == 0 || c->storage_url == NULL)
 		return errstr_set(errstr, "v1 authentication: no token or "
 		    "storage URL in the reply");
@@ -1069,17 +1169,31 @@ id_or_name(char *dst, size_t cap, const char *id, const char *name)
 	return n + 1;
 }
 
-/* Builds the Keystone v3 request body into guarded memory. */
-static char *
-keystone_body(struct swift_ctx *c, size_t *len)
+/* Appends s at b + n when it fits in cap (b may be NULL, cap 0); returns
+ * its length, so that a first pass can measure. */
+static size_t
+put_str(char *b, size_t cap, size_t n, const char *s)
 {
-	size_t cap = 2048 + 6 * c->key.len, n = 0;
-	char *b = sodium_malloc(cap);
+	size_t len = strlen(s);
 
-#define ADD(s)		n += (size_t)snprintf(b + n, cap - n, "%s", s)
-#define ESC(s)		n += json_escape(b + n, cap - n, s)
-	if (b == NULL)
-		return NULL;
+	if (n + len < cap)
+		memcpy(b + n, s, len + 1);
+	return len;
+}
+
+/*
+ * Writes the Keystone v3 request body into b (cap bytes; NULL and 0 to
+ * measure); returns its length, which fits when less than cap.  Nothing is
+ * written past cap whatever the lengths of the names and secrets.
+ */
+static size_t
+keystone_body_fill(const struct swift_ctx *c, char *b, size_t cap)
+{
+	size_t n = 0;
+
+#define AT		(n < cap ? b + n : NULL), (n < cap ? cap - n : 0)
+#define ADD(s)		n += put_str(b, cap, n, s)
+#define ESC(s)		n += json_escape(AT, s)
 	if (c->kind == AUTH_APPCRED) {
 		ADD("{\"auth\":{\"identity\":{\"methods\":[\"application_credential\"],"
 		    "\"application_credential\":{\"id\":");
@@ -1087,42 +1201,54 @@ keystone_body(struct swift_ctx *c, size_t *len)
 		ADD(",\"secret\":");
 		ESC(c->key.buf);
 		ADD("}}}}");
-	} else {
-		ADD("{\"auth\":{\"identity\":{\"methods\":[\"password\"],"
-		    "\"password\":{\"user\":{\"name\":");
-		ESC(c->user);
-		ADD(",\"domain\":");
-		n += id_or_name(b + n, cap - n, c->user_domain_id,
-		    c->user_domain_name ? c->user_domain_name : "Default");
-		ADD(",\"password\":");
-		ESC(c->key.buf);
-		ADD("}}}");
-		if (c->project_id != NULL || c->project_name != NULL) {
-			ADD(",\"scope\":{\"project\":");
-			if (c->project_id != NULL)
-				n += id_or_name(b + n, cap - n, c->project_id,
-				    NULL);
-			else {
-				ADD("{\"name\":");
-				ESC(c->project_name);
-				ADD(",\"domain\":");
-				n += id_or_name(b + n, cap - n,
-				    c->project_domain_id,
-				    c->project_domain_name ?
-				    c->project_domain_name : "Default");
-				ADD("}");
-			}
+		return n;
+	}
+	ADD("{\"auth\":{\"identity\":{\"methods\":[\"password\"],"
+	    "\"password\":{\"user\":{\"name\":");
+	ESC(c->user);
+	ADD(",\"domain\":");
+	n += id_or_name(AT, c->user_domain_id,
+	    c->user_domain_name ? c->user_domain_name : "Default");
+	ADD(",\"password\":");
+	ESC(c->key.buf);
+	ADD("}}}");
+	if (c->project_id != NULL || c->project_name != NULL) {
+		ADD(",\"scope\":{\"project\":");
+		if (c->project_id != NULL)
+			n += id_or_name(AT, c->project_id, NULL);
+		else {
+			ADD("{\"name\":");
+			ESC(c->project_name);
+			ADD(",\"domain\":");
+			n += id_or_name(AT, c->project_domain_id,
+			    c->project_domain_name ?
+			    c->project_domain_name : "Default");
 			ADD("}");
 		}
-		ADD("}}");
+		ADD("}");
 	}
+	ADD("}}");
+#undef AT
 #undef ADD
 #undef ESC
-	if (n >= cap) {
+	return n;
+}
+
+/* Builds the Keystone v3 request body into guarded memory (it holds the
+ * password); returns NULL when out of memory. */
+static char *
+keystone_body(const struct swift_ctx *c, size_t *len)
+{
+	size_t cap = keystone_body_fill(c, NULL, 0) + 1;
+	char *b = sodium_malloc(cap);
+
+	if (b == NULL)
+		return NULL;
+	*len = keystone_body_fill(c, b, cap);
+	if (*len >= cap) {	/* cannot happen: the same inputs twice */
 		sodium_free(b);
 		return NULL;
 	}
-	*len = n;
 	return b;
 }
 
@@ -1165,6 +1291,13 @@ catalog_endpoint(struct swift_ctx *c, const char *body, size_t len,
 			    !(region_id != NULL &&
 			    strcmp(region_id, c->region) == 0))
 				continue;
+			if (strlen(url) > URL_MAX) {
+				json_free(j);
+				return errstr_set(errstr, "Keystone "
+				    "authentication: the object-store URL in "
+				    "the catalog is longer than %d bytes",
+				    URL_MAX);
+			}
 			free(c->storage_url);
 			c->storage_url = strdup(url);
 			json_free(j);
@@ -1185,12 +1318,15 @@ auth_keystone(struct swift_ctx *c, char *errstr)
 	struct swift_req r;
 	struct swift_resp resp;
 	const char *hdrs[2] = { "Content-Type: application/json", NULL };
-	char *body, url[2048];
+	char *body, url[URL_MAX + 32];
 	size_t blen, n = strlen(c->auth_url);
 	int rc;
 
 	while (n > 0 && c->auth_url[n - 1] == '/')
 		n--;
+	if (n > URL_MAX)
+		return errstr_set(errstr, "OS_AUTH_URL is longer than %d bytes",
+		    URL_MAX);
 	snprintf(url, sizeof(url), "%.*s%s/auth/tokens", (int)n, c->auth_url,
 	    n >= 3 && strncmp(c->auth_url + n - 3, "/v3", 3) == 0 ? "" :
 	    "/v3");
@@ -1203,8 +1339,8 @@ auth_keystone(struct swift_ctx *c, char *errstr)
 	r.body = body;
 	r.body_len = blen;
 	r.capture_max = AUTH_BODY_MAX;
-	rc = transfer(c, &r, &resp, url, "Keystone authentication", 1, NULL,
-	    errstr);
+	rc = transfer(c, &r, &resp, url, "Keystone authentication", XF_AUTH,
+	    NULL, errstr);
 	sodium_free(body);
 	if (rc == 0 && !ok_status(resp.status))
 		rc = errstr_set(errstr, "Keystone authentication: HTTP %ld%s",
@@ -1257,7 +1393,7 @@ swift_info(struct swift_ctx *c, struct swift_limits *l, char *errstr)
 	struct swift_resp resp;
 	const struct json *slo, *sw;
 	struct json *j;
-	char url[2048], e[ERRSTR_LEN];
+	char url[URL_MAX + 32], e[ERRSTR_LEN];
 	const char *p;
 	int rc;
 
@@ -1277,7 +1413,9 @@ swift_info(struct swift_ctx *c, struct swift_limits *l, char *errstr)
 	memset(&r, 0, sizeof(r));
 	r.method = "GET";
 	r.capture_max = 4 * 1024 * 1024;
-	rc = transfer(c, &r, &resp, url, "/info", 1, NULL, errstr);
+	/* Anyone may read /info: it goes without the token, and nothing in
+	 * its reply may set the token or the storage URL. */
+	rc = transfer(c, &r, &resp, url, "/info", XF_PLAIN, NULL, errstr);
 	if (rc < 0)
 		return -1;
 	if (resp.status == 200 &&

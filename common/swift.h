@@ -31,6 +31,9 @@ struct swift_opts {
 	/* When it becomes non-zero (a signal handler sets it), transfers and
 	 * backoff sleeps stop and the request fails with "interrupted". */
 	volatile sig_atomic_t	*stop;
+	/* Non-NULL: called with a warning (never a secret) to print, such
+	 * as credentials about to go over plain http. */
+	void			(*warn)(const char *msg);
 };
 
 /* The cluster's large-object limits, from /info (Swift's defaults when it

@@ -276,3 +276,19 @@ json.dump(i, sys.stdout)' "$1" >"$T/info.json"
 	grep -q "PUT /v1/AUTH_test/$C.*: 401$" "$T/err"
 	[ "$(grep -c 'GET /auth/v1.0: 200' "$T/err")" -ge 2 ]
 }
+
+# /info is anyone's to read: it goes without the token, and what its reply
+# says (a hostile or confused proxy's X-Auth-Token, X-Storage-Url) never
+# becomes ours.
+@test "/info's reply cannot replace the token or the storage URL" {
+	curl -sf "$SWIFT_URL/info" >"$T/info.json"
+	swift_fault "status 200 count=forever method=GET path=^/info\$ body=$T/info.json header=X-Auth-Token:AUTH_tkforged,X-Subject-Token:AUTH_tkforged,X-Storage-Url:http://127.0.0.1:1/v1/AUTH_forged"
+	mkdata 2500000 "$T/in"
+	run -0 --separate-stderr swift-put --retries 0 -S 1M big <"$T/in"
+	assert_equal "$stderr" ""
+	swift-get big | cmp - "$T/in"
+	# /info was asked, and no request was refused for a forged token.
+	assert_equal "$(flog '^GET /info ' | awk '{print $3}' | tr '\n' ' ')" "200 "
+	assert_equal "$(flog ' 401 ')" ""
+	assert_equal "$(flog "^PUT /v1/AUTH_test/${C}_segments/.* 201 " | wc -l)" 3
+}

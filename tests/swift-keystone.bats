@@ -141,3 +141,23 @@ preauth() {
 	assert_equal "$output" ""
 	assert_equal "$stderr" "Unauthorized. Check username/id, password, tenant name/id and user/tenant domain name/id."
 }
+
+# The request body once had a fixed room of 2 KiB plus the password's:
+# longer names wrote past it.  Now it is sized to what it holds, and
+# Keystone judges the names.
+@test "a 3 KB OS_USERNAME and OS_PROJECT_NAME: Keystone's answer, no crash" {
+	long=$(head -c 3072 /dev/zero | tr '\0' u)
+	run -1 --separate-stderr env OS_USERNAME="$long" swift-ls
+	assert_equal "$output" ""
+	assert_equal "$stderr" "swift-ls: Keystone authentication: HTTP 401 (check the OS_* credentials)"
+	run -1 --separate-stderr env OS_USERNAME="$long" OS_PROJECT_NAME="$long" \
+		OS_USER_DOMAIN_NAME="$long" OS_PROJECT_DOMAIN_NAME="$long" swift-ls
+	assert_equal "$stderr" "swift-ls: Keystone authentication: HTTP 401 (check the OS_* credentials)"
+	# The right user with a long password is a wrong password.
+	run -1 --separate-stderr env OS_PASSWORD="$long" swift-ls
+	assert_equal "$stderr" "swift-ls: Keystone authentication: HTTP 401 (check the OS_* credentials)"
+	# And the same programs still get in.
+	echo ok | swift-put after
+	run -0 swift-get after
+	assert_output ok
+}

@@ -203,3 +203,50 @@ teardown() { common_teardown; }
 	assert_equal "$stderr" "swift-put: HEAD $C/pre2: HTTP 401: the token in OS_AUTH_TOKEN was refused (pre-authenticated: cannot re-authenticate)"
 	assert_no_object "$C" pre2
 }
+
+# 0.0.0.0 reaches this host's Swift yet is not a loopback address: it
+# stands for a remote host here.
+@test "credentials over plain http to a host off loopback: one warning, -q silences it" {
+	mkdata 2500000 "$T/in"
+	port=${SWIFT_URL##*:}
+	export ST_AUTH=http://0.0.0.0:$port/auth/v1.0
+	run -0 --separate-stderr swift-put -S 1M remote <"$T/in"
+	assert_equal "$stderr" "swift-put: warning: sending credentials over plain http to 0.0.0.0"
+	run -0 --separate-stderr swift-get remote
+	assert_equal "$stderr" "swift-get: warning: sending credentials over plain http to 0.0.0.0"
+	run -0 --separate-stderr swift-get -q remote
+	assert_equal "$stderr" ""
+	cmp <(swift-get -q remote) "$T/in"
+	# A pre-authenticated token sent to such a storage URL warns too.
+	token=$(curl -sf -D - -o /dev/null -H "X-Auth-User: $ST_USER" \
+		-H "X-Auth-Key: $ST_KEY" "$SWIFT_AUTH_DIRECT" | tr -d '\r' |
+		sed -n 's/^X-Auth-Token: *//Ip')
+	run -0 --separate-stderr env -u ST_AUTH OS_AUTH_TOKEN="$token" \
+		OS_STORAGE_URL="http://0.0.0.0:$port/v1/AUTH_test" swift-ls
+	assert_equal "$stderr" "swift-ls: warning: sending credentials over plain http to 0.0.0.0"
+	assert_output remote
+	# On loopback: no warning.
+	export ST_AUTH=$SWIFT_AUTH_DIRECT
+	run -0 --separate-stderr swift-ls
+	assert_equal "$stderr" ""
+}
+
+# The storage URL once stopped at 255 bytes; it may now be 4 KiB.  Long
+# account names make long storage URLs.
+@test "a storage URL past 255 bytes works; past 4 KiB it is refused" {
+	long=$(head -c 300 /dev/zero | tr '\0' a)
+	huge=$(head -c 4100 /dev/zero | tr '\0' b)
+	swift_start "[swift-constraints]
+max_account_name_length = 8192
+[filter:tempauth]
+user_${long}_tester = testing .admin
+user_${huge}_tester = testing .admin"
+	export ST_USER=$long:tester
+	echo hello | swift-put obj
+	run -0 swift-get obj
+	assert_output hello
+	run -0 swift-ls
+	assert_output obj
+	ST_USER=$huge:tester run -1 --separate-stderr swift-ls
+	assert_equal "$stderr" "swift-ls: v1 authentication: the X-Storage-Url in the reply is longer than 4096 bytes"
+}

@@ -50,6 +50,8 @@ Keys (all optional):
     body=FILE          with status: answer FILE's bytes as the body, typed
                        application/json (a cluster's /info that says what
                        the test Swift cannot be made to say)
+    header=N:V[,N:V]   with status: add these response headers (a hostile
+                       server's X-Auth-Token, X-Storage-Url, ...)
 
 Examples:
 
@@ -339,6 +341,9 @@ class Handler(socketserver.BaseRequestHandler):
                                         ctype, len(body))
         if 'retry-after' in rule:
             head += 'Retry-After: %s\r\n' % rule['retry-after']
+        for h in filter(None, rule.get('header', '').split(',')):
+            name, _, value = h.partition(':')
+            head += '%s: %s\r\n' % (name, value)
         if expect:
             head += 'Connection: close\r\n'
         self.log(method, target, code, lines, rule)

@@ -133,6 +133,25 @@ main(void)
 	ok(swift_header_check("X\r\nY: v", e) < 0 &&
 	    strcmp(e, "a header with CR or LF in it") == 0,
 	    "CR LF in a name: %s", e);
+	{
+		/* URLs from the environment are bounded as replies' are. */
+		char url[4200];
+
+		memset(url, 'a', sizeof(url) - 1);
+		url[sizeof(url) - 1] = '\0';
+		memcpy(url, "http://", 7);
+		setenv("OS_STORAGE_URL", url, 1);
+		setenv("OS_AUTH_TOKEN", "tok", 1);
+		ok(new_fails("OS_STORAGE_URL is longer than 4096 bytes"),
+		    "a 4 KiB OS_STORAGE_URL is refused");
+		clear_env();
+		setenv("ST_AUTH", url, 1);
+		setenv("ST_USER", "u", 1);
+		setenv("ST_KEY", "k", 1);
+		ok(new_fails("ST_AUTH is longer than 4096 bytes"),
+		    "a 4 KiB ST_AUTH is refused");
+		clear_env();
+	}
 	setenv("OS_STORAGE_URL", "http://127.0.0.1:1/v1/AUTH_x", 1);
 	setenv("OS_AUTH_TOKEN", "tok", 1);
 	{
