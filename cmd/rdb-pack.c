@@ -37,8 +37,9 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: rdb-pack [-0..-9] [-e] [-T N] [-v | -q] (-r RECIPIENT | -R FILE |\n"
 	    "                --passphrase-file FILE | --no-encrypt) < in > out\n"
-	    "       rdb-pack -d [-T N] [-i IDENTITY_FILE | --passphrase-file FILE] [--raw] < in > out\n"
-	    "       rdb-pack -t [-i IDENTITY_FILE | --passphrase-file FILE] [--raw] < in\n"
+	    "       rdb-pack -d [-T N] [-M SIZE] [-i IDENTITY_FILE | --passphrase-file FILE]\n"
+	    "                [--raw] < in > out\n"
+	    "       rdb-pack -t [-M SIZE] [-i IDENTITY_FILE | --passphrase-file FILE] [--raw] < in\n"
 	    "       rdb-pack --keygen [-o FILE]\n"
 	    "       rdb-pack -y < identity\n");
 }
@@ -151,6 +152,7 @@ main(int argc, char *argv[])
 		{ "keygen", no_argument, NULL, OPT_KEYGEN },
 		{ "output", required_argument, NULL, 'o' },
 		{ "block-size", required_argument, NULL, OPT_BLOCK },
+		{ "memlimit", required_argument, NULL, 'M' },
 		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -175,6 +177,7 @@ main(int argc, char *argv[])
 	memset(&pc, 0, sizeof(pc));
 	memset(&uc, 0, sizeof(uc));
 	memset(&pass, 0, sizeof(pass));
+	memset(&st, 0, sizeof(st));
 	pc.preset = DEFAULT_PRESET;
 	pc.threads = DEFAULT_THREADS;
 	uc.threads = DEFAULT_THREADS;
@@ -182,7 +185,7 @@ main(int argc, char *argv[])
 		errx(1, "%s", e);
 
 	cli_out_init(&co);
-	while ((c = getopt_long(argc, argv, "0123456789edtT:r:R:i:o:y" CLI_OUT_SHORTOPTS,
+	while ((c = getopt_long(argc, argv, "0123456789edtT:r:R:i:o:yM:" CLI_OUT_SHORTOPTS,
 	    longopts, NULL)) != -1) {
 		if (cli_out_option(&co, c))
 			continue;
@@ -238,6 +241,13 @@ main(int argc, char *argv[])
 		case OPT_KEYGEN:
 			gen = 1;
 			break;
+		case 'M':
+			if (opt_size(optarg, &u64, e) < 0)
+				usage_error("--memlimit: %s", e);
+			if (u64 < (1U << 20))
+				usage_error("--memlimit: %s is below 1 MiB", optarg);
+			uc.memlimit = u64;
+			break;
 		case OPT_BLOCK:
 			if (opt_size(optarg, &u64, e) < 0)
 				usage_error("--block-size: %s", e);
@@ -279,8 +289,8 @@ main(int argc, char *argv[])
 		}
 		uc.raw = raw;
 	} else {
-		if (nifiles > 0 || raw)
-			usage_error("-i and --raw are for -d and -t");
+		if (nifiles > 0 || raw || uc.memlimit > 0)
+			usage_error("-i, -M and --raw are for -d and -t");
 		if (pc.nrecipients == 0 && nrfiles == 0 && passfile == NULL &&
 		    !no_encrypt && (env = getenv("RDB_PACK_RECIPIENTS_FILE")) &&
 		    *env)
@@ -338,7 +348,8 @@ main(int argc, char *argv[])
 		secret_free(&ifiles[i]);
 	secret_free(&pass);
 	if (rc < 0)
-		errx(1, "%s", e);
+		errx(1, "%s%s", e, st.memlimit_hit ?
+		    " (raise it with --memlimit)" : "");
 	if (close(STDOUT_FILENO) < 0 && errno != EBADF)
 		err(1, "close <stdout>");
 	if (co.verbose)

@@ -271,7 +271,9 @@ plain_finish(struct unpack *u, char *errstr)
 static int
 xz_start(struct unpack *u, char *errstr)
 {
-	if (xzs_decoder(&u->xz, u->cfg->threads, plain_write, u, errstr) < 0)
+	if (xzs_decoder(&u->xz, u->cfg->threads, u->cfg->memlimit > 0 ?
+	    u->cfg->memlimit : PACK_MEMLIMIT_DEFAULT, plain_write, u,
+	    errstr) < 0)
 		return -1;
 	u->xz_on = 1;
 	u->st.was_xz = 1;
@@ -449,6 +451,7 @@ unpack_free(struct unpack *u, struct pack_stats *st)
 		*st = u->st;
 		st->rdb_version = u->rdb.version;
 		st->rdb_keys = u->rdb.keys;
+		st->memlimit_hit = u->xz_on && u->xz.memlimit_hit;
 	}
 	if (u->xz_on)
 		xzs_end(&u->xz);

@@ -23,6 +23,7 @@
 #include "xzs.h"
 
 #define PACK_MAX_KEYS 64
+#define PACK_MEMLIMIT_DEFAULT (1ULL << 30)
 
 struct pack_cfg {
 	int		 preset;	/* 0..9 */
@@ -45,6 +46,7 @@ struct unpack_cfg {
 	int		 nidentity_files;
 	const struct secret *passphrase;
 	int		 max_log_n;	/* 0: age's default */
+	uint64_t	 memlimit; /* decoder memory limit, bytes; 0: PACK_MEMLIMIT_DEFAULT (1 GiB) */
 };
 
 /* What the pipeline saw, for -v. */
@@ -58,6 +60,7 @@ struct pack_stats {
 	int		 was_age;	/* unpack: the layers found */
 	int		 was_xz;
 	enum age_fail	 age_failure;
+	int		 memlimit_hit;	/* unpack: a decoder needed more */
 };
 
 struct pack;

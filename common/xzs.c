@@ -88,8 +88,8 @@ xzs_encoder(struct xzs *x, int preset, int extreme, uint32_t threads,
 }
 
 int
-xzs_decoder(struct xzs *x, uint32_t threads, io_sink_fn sink,
-    void *sink_arg, char *errstr)
+xzs_decoder(struct xzs *x, uint32_t threads, uint64_t memlimit,
+    io_sink_fn sink, void *sink_arg, char *errstr)
 {
 	lzma_mt mt;
 	lzma_ret r;
@@ -102,11 +102,40 @@ xzs_decoder(struct xzs *x, uint32_t threads, io_sink_fn sink,
 	/* Threads only while they fit in a quarter of the RAM (as xz's
 	 * default); beyond that it decodes single-threaded, never fails. */
 	mt.memlimit_threading = phys > 0 ? phys / 4 : (1ULL << 30);
-	mt.memlimit_stop = UINT64_MAX;
+	if (mt.memlimit_threading > memlimit)
+		mt.memlimit_threading = memlimit;
+	mt.memlimit_stop = memlimit;
+	x->memlimit = memlimit;
 	r = lzma_stream_decoder_mt(&x->strm, &mt);
 	if (r != LZMA_OK)
 		return errstr_set(errstr, "xz: %s", xzs_reason(r));
 	return 0;
+}
+
+/* Bytes in MiB, rounded up as xz does: a need is never understated. */
+static uint64_t
+mib_up(uint64_t n)
+{
+	return (n >> 20) + ((n & ((1U << 20) - 1)) != 0);
+}
+
+/* The decoder's memory limit was hit; returns -1. */
+static int
+memlimit_error(struct xzs *x, char *errstr)
+{
+	/* The multi-threaded decoder (liblzma 5.4) reports what it holds,
+	 * not what the next block wants: name the need only when it is
+	 * one. */
+	uint64_t need = lzma_memusage(&x->strm);
+
+	x->memlimit_hit = 1;
+	if (need > x->memlimit)
+		return errstr_set(errstr, "xz: the stream needs %llu MiB of "
+		    "memory, over the limit of %llu MiB",
+		    (unsigned long long)mib_up(need),
+		    (unsigned long long)(x->memlimit >> 20));
+	return errstr_set(errstr, "xz: the stream needs more memory than "
+	    "the limit of %llu MiB", (unsigned long long)(x->memlimit >> 20));
 }
 
 /* Runs liblzma until it wants more input (or the stream ends), writing
@@ -128,6 +157,8 @@ xzs_run(struct xzs *x, lzma_action action, char *errstr)
 			x->ended = 1;
 			return 0;
 		}
+		if (r == LZMA_MEMLIMIT_ERROR)
+			return memlimit_error(x, errstr);
 		if (r != LZMA_OK)
 			return errstr_set(errstr, "xz: %s", xzs_reason(r));
 		if (x->strm.avail_in == 0 && x->strm.avail_out != 0 &&

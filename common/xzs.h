@@ -24,6 +24,8 @@ struct xzs {
 	io_sink_fn	 sink;
 	void		*sink_arg;
 	uint64_t	 in_total;
+	uint64_t	 memlimit;	/* decoder: bytes */
+	int		 memlimit_hit;	/* a stream needed more */
 	uint8_t		 out[IO_BUFSZ];
 };
 
@@ -33,10 +35,12 @@ struct xzs {
 int xzs_encoder(struct xzs *x, int preset, int extreme, uint32_t threads,
     uint64_t block_size, io_sink_fn sink, void *sink_arg, char *errstr);
 
-/* Starts a decoder with threads workers (0: one per core); returns 0 or
- * -1. */
-int xzs_decoder(struct xzs *x, uint32_t threads, io_sink_fn sink,
-    void *sink_arg, char *errstr);
+/* Starts a decoder with threads workers (0: one per core) that refuses a
+ * stream needing more than memlimit bytes of memory (a header declares
+ * its dictionary: an input of a few bytes could ask for 4 GiB); returns 0
+ * or -1. */
+int xzs_decoder(struct xzs *x, uint32_t threads, uint64_t memlimit,
+    io_sink_fn sink, void *sink_arg, char *errstr);
 
 /* Pushes len bytes through; returns 0 or -1. */
 int xzs_write(struct xzs *x, const void *buf, size_t len, char *errstr);

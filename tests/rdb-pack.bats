@@ -242,6 +242,69 @@ age_tty() {
 	assert_equal "$stderr" "rdb-pack: <stdin>: line 1: malformed identity"
 }
 
+# xz_dict N: an xz stream of "hello" whose block header declares LZMA2
+# dictionary code N (37: 1.5 GiB, 39: 3 GiB, 40: 4 GiB - 1), its CRC32
+# fixed: what anyone can write, a few dozen bytes that ask for gigabytes.
+xz_dict() {
+	echo hello | xz --lzma2=dict=4KiB | python3 -c '
+import struct, sys, zlib
+d = bytearray(sys.stdin.buffer.read())
+h = 12                          # the block header, after the stream header
+size, flags = (d[h] + 1) * 4, d[h + 1]
+assert flags == 0               # one filter, no sizes
+assert d[h + 2:h + 4] == b"\x21\x01"   # LZMA2, one byte of properties
+d[h + 4] = int(sys.argv[1])
+d[h + size - 4:h + size] = struct.pack("<I", zlib.crc32(bytes(d[h:h + size - 4])))
+sys.stdout.buffer.write(d)' "$1"
+}
+
+@test "xz: a stream declaring a 3 GiB dictionary is refused at the 1 GiB limit; --memlimit raises it" {
+	set -o pipefail
+	xz_dict 39 >"$T/d3g.xz"
+	xz -lvv "$T/d3g.xz" | grep -q -- '--lzma2=dict=3GiB$'
+	msg="rdb-pack: xz: the stream needs more memory than the limit of 1024 MiB (raise it with --memlimit)"
+	run -1 --separate-stderr rdb-pack -d <"$T/d3g.xz"
+	assert_equal "$stderr" "$msg"
+	assert_equal "$output" ""
+	run -1 --separate-stderr rdb-pack -t <"$T/d3g.xz"
+	assert_equal "$stderr" "$msg"
+	age -r "$R" <"$T/d3g.xz" >"$T/d3g.age"
+	run -1 --separate-stderr rdb-pack -d -i "$T/key.txt" <"$T/d3g.age"
+	assert_equal "$stderr" "$msg"
+	assert_equal "$output" ""
+	# 1.5 GiB, xz's own largest, is over the default too; 4 GiB - 1 as well.
+	xz_dict 37 >"$T/d15.xz"
+	run -1 --separate-stderr rdb-pack -d <"$T/d15.xz"
+	assert_equal "$stderr" "$msg"
+	xz_dict 40 >"$T/d4g.xz"
+	run -1 --separate-stderr rdb-pack -d <"$T/d4g.xz"
+	assert_equal "$stderr" "$msg"
+	# Raised, the limit is named as given, and a high enough one decodes.
+	run -1 --separate-stderr rdb-pack -d -M 3G <"$T/d3g.xz"
+	assert_equal "$stderr" "rdb-pack: xz: the stream needs more memory than the limit of 3072 MiB (raise it with --memlimit)"
+	run -0 --separate-stderr rdb-pack -d --memlimit 3073MiB <"$T/d3g.xz"
+	assert_output hello
+	run -0 --separate-stderr rdb-pack -d -M 4G -i "$T/key.txt" <"$T/d3g.age"
+	assert_output hello
+	run -0 --separate-stderr rdb-pack -t --memlimit=1537M <"$T/d15.xz"
+	assert_equal "$stderr" ""
+}
+
+@test "--memlimit: sizes as xz writes them, for -d and -t only" {
+	echo hi | rdb-pack --no-encrypt >"$T/hi.xz"
+	for m in 16M 16MiB 16777216 2G 64m 1g; do
+		run -0 rdb-pack -d -M "$m" <"$T/hi.xz"
+		assert_output hi
+	done
+	run -2 --separate-stderr rdb-pack -d -M 100K <"$T/hi.xz"
+	assert_equal "${stderr_lines[0]}" "rdb-pack: --memlimit: 100K is below 1 MiB"
+	run -2 --separate-stderr rdb-pack -d -M lots <"$T/hi.xz"
+	assert_equal "${stderr_lines[0]}" "rdb-pack: --memlimit: invalid size 'lots'"
+	run -2 --separate-stderr rdb-pack -M 2G --no-encrypt </dev/null
+	assert_equal "${stderr_lines[0]}" "rdb-pack: -i, -M and --raw are for -d and -t"
+	assert_equal "$output" ""
+}
+
 @test "a group-readable identity draws a warning, and still works" {
 	echo hi | rdb-pack -r "$R" >"$T/out.age"
 	chmod 640 "$T/key.txt"
