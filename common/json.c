@@ -9,6 +9,7 @@ struct parser {
 	const char	*start;
 	const char	*end;
 	char		*errstr;
+	size_t		 nodes;		/* values so far */
 };
 
 static int
@@ -184,6 +185,12 @@ parse_string(struct parser *ps, char **out, size_t *outlen)
 				cp = 0x10000 + ((cp - 0xd800) << 10) +
 				    (lo - 0xdc00);
 			}
+			/* A NUL would cut a name short where it is
+			 * used as a C string. */
+			if (cp == 0) {
+				free(buf);
+				return fail(ps, "\\u0000 in a string");
+			}
 			o += put_utf8(o, cp);
 			break;
 		default:
@@ -285,6 +292,10 @@ parse_container(struct parser *ps, struct json *j, int depth)
 		return 0;
 	}
 	for (;;) {
+		if (++ps->nodes > JSON_MAX_NODES)
+			return errstr_set(ps->errstr, "JSON: more than %d "
+			    "values at offset %zu", JSON_MAX_NODES,
+			    (size_t)(ps->p - ps->start));
 		k = calloc(1, sizeof(*k));
 		if (k == NULL)
 			return fail(ps, "out of memory");
@@ -351,7 +362,7 @@ parse_value(struct parser *ps, struct json *j, int depth)
 struct json *
 json_parse(const char *text, size_t len, char *errstr)
 {
-	struct parser ps = { text, text, text + len, errstr };
+	struct parser ps = { text, text, text + len, errstr, 1 };
 	struct json *j = calloc(1, sizeof(*j));
 
 	if (j == NULL) {

@@ -2,7 +2,8 @@
  * A small, strict JSON reader for what Swift and Keystone send back: /info,
  * container listings, SLO manifests, the Keystone v3 token and its catalog.
  * The whole text is parsed into a tree (RFC 8259: no trailing commas, no
- * comments, no garbage after the value, UTF-8 checked, nesting bounded),
+ * comments, no garbage after the value, UTF-8 checked, nesting and the
+ * number of values bounded; no "\u0000": strings are C strings, names),
  * then read with json_get and friends.  json_escape writes strings back
  * out, for manifests and Keystone requests.
  */
@@ -15,6 +16,11 @@
 #include "errstr.h"
 
 #define JSON_MAX_DEPTH	64
+/* Values in one document, the root and every element and member: a Swift
+ * listing of 10,000 objects is about 60,000, a 1,000-segment manifest
+ * 6,000, a Keystone catalog a few hundred.  Each costs ~90 bytes: a 64 MiB
+ * manifest of "[0,0,0,..." would otherwise cost 3 GiB. */
+#define JSON_MAX_NODES	(1 << 20)
 
 enum json_type {
 	JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING,
@@ -25,7 +31,7 @@ struct json {
 	enum json_type	 type;
 	char		*key;		/* member name inside an object */
 	char		*str;		/* string value, decoded, NUL-terminated */
-	size_t		 len;		/* string bytes (may hold NULs) */
+	size_t		 len;		/* string bytes (never a NUL) */
 	double		 num;
 	int		 is_u64;	/* the number is an integer in uint64_t */
 	uint64_t	 u64;

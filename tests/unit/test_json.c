@@ -72,8 +72,15 @@ main(void)
 	    j->child->next->next->next->type == JSON_NUMBER, "literals, numbers, empties");
 	ok(j != NULL && j->child->next->next->next->next->num == 1500.0, "1.5e3");
 	json_free(j);
+	/* A NUL would cut a name short: "a\u0000b" is refused, as a key too. */
 	j = json_parse("\"a\\u0000b\"", 10, e);
-	ok(j != NULL && j->len == 3 && j->str[1] == '\0', "\\u0000 kept with its length");
+	ok(j == NULL && strcmp(e, "JSON: \\u0000 in a string at offset 8") == 0,
+	    "\\u0000 refused: %s", j == NULL ? e : "(parsed)");
+	json_free(j);
+	refused("{\"name\\u0000x\":1}", "\\u0000 in a string");
+	refused("[{\"name\":\"/c/o\\u0000.rdb\"}]", "\\u0000 in a string");
+	j = parse("\"a\\u0001b\"", e);
+	ok(j != NULL && j->len == 3 && j->str[1] == 1, "\\u0001 is kept");
 	json_free(j);
 	j = parse("18446744073709551616", e);
 	ok(j != NULL && !j->is_u64, "2^64 is not a u64");
@@ -120,6 +127,36 @@ main(void)
 		j = parse(deep, e);
 		ok(j != NULL, "nesting of exactly JSON_MAX_DEPTH parses");
 		json_free(j);
+	}
+	/* A document of more than JSON_MAX_NODES values is refused: bytes
+	 * alone do not bound the tree ("[0,0,0,..." costs ~90 bytes a value). */
+	{
+		size_t i;
+		char *big = malloc(2 * (size_t)JSON_MAX_NODES + 2);
+		char want[ERRSTR_LEN];
+
+		/* The root and JSON_MAX_NODES - 1 elements: at the limit. */
+		big[0] = '[';
+		for (i = 0; i < (size_t)JSON_MAX_NODES - 1; i++) {
+			big[1 + 2 * i] = '0';
+			big[2 + 2 * i] = ',';
+		}
+		big[2 * i] = ']';
+		j = json_parse(big, 2 * i + 1, e);
+		ok(j != NULL && j->n == (size_t)JSON_MAX_NODES - 1,
+		    "%d values, the root included, parse", JSON_MAX_NODES);
+		json_free(j);
+		/* One more is one too many. */
+		big[2 * i] = ',';
+		big[2 * i + 1] = '0';
+		big[2 * i + 2] = ']';
+		j = json_parse(big, 2 * i + 3, e);
+		snprintf(want, sizeof(want), "JSON: more than %d values at "
+		    "offset %zu", JSON_MAX_NODES, 2 * i + 1);
+		ok(j == NULL && strcmp(e, want) == 0, "%d are refused: %s",
+		    JSON_MAX_NODES + 1, j == NULL ? e : "(parsed)");
+		json_free(j);
+		free(big);
 	}
 	/* Every prefix of a valid text is refused, never read past its end. */
 	{
