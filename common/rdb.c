@@ -1,3 +1,4 @@
+#include <endian.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +40,10 @@ rdb_crc64(uint64_t crc, const void *buf, size_t len)
 
 	pthread_once(&crc_once, crc_init);
 	while (len >= 8) {
-		memcpy(&w, p, 8);	/* little-endian hosts only, as Redis */
-		crc ^= w;
+		/* The tables work on the bytes in file order, read as a
+		 * little-endian word whatever the host (Debian has s390x). */
+		memcpy(&w, p, 8);
+		crc ^= le64toh(w);
 		crc = crc_table[7][crc & 0xff] ^
 		    crc_table[6][(crc >> 8) & 0xff] ^
 		    crc_table[5][(crc >> 16) & 0xff] ^
@@ -521,11 +524,30 @@ rdb_check_init(struct rdb_check *c, int aof_tail)
  * times "$<len>\r\n<bytes>\r\n", and "#" annotation lines.  Only the
  * framing is checked, which is what tells a truncated file.
  */
+/* Reads the count of a "*<n>\r\n" or "$<len>\r\n" line (s after the
+ * sigil): decimal digits only, up to INT64_MAX as Redis's long long, then
+ * CRLF; returns 0, or -1 for a sign, a blank, an overflow, anything else. */
+static int
+aof_count(const unsigned char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	const unsigned char *d = s;
+
+	for (; *d >= '0' && *d <= '9'; d++) {
+		if (v > (INT64_MAX - (uint64_t)(*d - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*d - '0');
+	}
+	if (d == s || d[0] != '\r' || d[1] != '\n' || d[2] != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static int
 aof_feed(struct rdb_check *c, const unsigned char *p, size_t len)
 {
-	unsigned long long v;
-	char *e;
+	uint64_t v;
 
 	while (len > 0) {
 		if (c->skip > 0) {
@@ -548,8 +570,7 @@ aof_feed(struct rdb_check *c, const unsigned char *p, size_t len)
 		c->have = 0;
 		if (c->n[0] == 0 && c->scratch[0] == '#')
 			continue;
-		v = strtoull((char *)c->scratch + 1, &e, 10);
-		if (strcmp(e, "\r\n") != 0 || e == (char *)c->scratch + 1)
+		if (aof_count(c->scratch + 1, &v) < 0)
 			return FAIL(c, "bad AOF framing at offset %llu", OFF(c));
 		if (c->n[0] == 0) {
 			if (c->scratch[0] != '*' || v == 0)

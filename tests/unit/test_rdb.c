@@ -127,6 +127,51 @@ main(void)
 	}
 	ok(bad == 0, "AOF with preamble: every cut inside a command refused, %zu mismatches",
 	    bad);
+	/* The counts of the AOF tail are plain decimals: no sign, no blank,
+	 * nothing past Redis's long long. */
+	{
+		static const struct {
+			const char *tail, *why;
+		} cases[] = {
+			{ "*1\r\n$4\r\nPING\r\n", NULL },
+			{ "*2\r\n$3\r\nGET\r\n$0\r\n\r\n", NULL },
+			{ "*1\r\n$-1\r\n", "bad AOF framing at offset 126" },
+			{ "*-1\r\n", "bad AOF framing at offset 122" },
+			{ "*+1\r\n$4\r\nPING\r\n", "bad AOF framing at offset 122" },
+			{ "* 1\r\n$4\r\nPING\r\n", "bad AOF framing at offset 122" },
+			{ "*1\r\n$ 4\r\nPING\r\n", "bad AOF framing at offset 126" },
+			{ "*1\r\n$4x\r\nPING\r\n", "bad AOF framing at offset 126" },
+			{ "*1\r\n$4\n", "bad AOF framing at offset 124" },
+			{ "*1\r\n$\r\n", "bad AOF framing at offset 124" },
+			/* 2^64 - 1 wrapped to a skip of 1 through strtoull. */
+			{ "*1\r\n$18446744073709551615\r\nx\r\n",
+			    "bad AOF framing at offset 144" },
+			{ "*1\r\n$9223372036854775808\r\n",
+			    "bad AOF framing at offset 143" },
+			{ "*18446744073709551617\r\n", "bad AOF framing at offset 140" },
+		};
+		unsigned char *aof;
+		size_t k, tl;
+		char want[ERRSTR_LEN];
+
+		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+			tl = strlen(cases[k].tail);
+			aof = malloc(117 + tl);
+			memcpy(aof, buf, 117);
+			memcpy(aof + 117, cases[k].tail, tl);
+			rc = check(aof, 117 + tl, 0, 1, &c1);
+			if (cases[k].why == NULL)
+				ok(rc == 0, "AOF tail %zu accepted: %s", k,
+				    rc == 0 ? "" : c1.errstr);
+			else {
+				snprintf(want, sizeof(want), "%s", cases[k].why);
+				ok(rc < 0 && strcmp(c1.errstr, want) == 0,
+				    "AOF tail %zu refused: %s", k,
+				    rc < 0 ? c1.errstr : "(accepted)");
+			}
+			free(aof);
+		}
+	}
 	free(buf);
 
 	ok(check((const unsigned char *)"", 0, 0, 0, &c) < 0 &&
