@@ -240,7 +240,7 @@ main(int argc, char *argv[])
 	if ((r = secret_from_env(&pass, "REDISCLI_AUTH", e)) < 0)
 		errx(1, "%s", e);
 	if (r == 0) {
-		free((char *)in.srv.pass);
+		secret_free_str((char *)in.srv.pass);
 		in.srv.pass = pass.buf;
 	}
 	in.srv.service = service;

@@ -35,9 +35,16 @@ tok_put(char **tok, size_t *len, size_t *cap, char ch)
 	char *n;
 
 	if (*len + 2 > *cap) {
-		*cap = *cap ? *cap * 2 : 32;
-		if ((n = realloc(*tok, *cap)) == NULL)
+		/* Not realloc: the old copy may hold a password, and is
+		 * wiped before it is freed. */
+		if ((n = malloc(*cap ? *cap * 2 : 32)) == NULL)
 			return -1;
+		if (*tok != NULL) {
+			memcpy(n, *tok, *len);
+			explicit_bzero(*tok, *cap);
+			free(*tok);
+		}
+		*cap = *cap ? *cap * 2 : 32;
 		*tok = n;
 	}
 	(*tok)[(*len)++] = ch;
@@ -196,6 +203,7 @@ conf_slurp(const char *path, char **bufp, size_t *lenp, char *errstr)
 	n = io_readfull(fd, buf, (size_t)st.st_size);
 	if (n < 0) {
 		errstr_sys(errstr, "read %s", path);
+		explicit_bzero(buf, (size_t)st.st_size);
 		free(buf);
 		close(fd);
 		return -1;
@@ -406,12 +414,14 @@ conf_edit_line(const struct conf_line *line, const char *text, char *errstr)
 	if (conf_slurp(line->file, &buf, &len, errstr) < 0)
 		return -1;
 	if ((size_t)line->off + line->len > len) {
+		explicit_bzero(buf, len);
 		free(buf);
 		return errstr_set(errstr, "%s: changed while being edited",
 		    line->file);
 	}
 	olen = len - line->len + tlen;
 	if ((out = malloc(olen + 1)) == NULL) {
+		explicit_bzero(buf, len);
 		free(buf);
 		return errstr_sys(errstr, "%s", line->file);
 	}

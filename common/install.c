@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "rdb.h"
 #include "redis.h"
+#include "secret.h"
 
 #define STAGED_NAME	".rdb-install.staged"
 #define CONFCOPY_NAME	".rdb-install.conf"
@@ -147,7 +148,7 @@ install_load_conf(struct install *in, const char *path, char *errstr)
 	in->srv.pidfile = pidfile[0] ? pidfile : NULL;
 
 	/* The password: requirepass, or the default user's ">password". */
-	free((char *)in->srv.pass);
+	secret_free_str((char *)in->srv.pass);
 	in->srv.pass = NULL;
 	if ((v = conf_get(&c, "requirepass", NULL)) != NULL && *v)
 		in->srv.pass = strdup(v);

@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include "errstr.h"
+#include "io.h"
 #include "redis.h"
 
 const char *
@@ -81,9 +82,9 @@ redis_auth(redisContext *c, const struct redis_conn *o, int *down,
 {
 	const char *argv[3];
 	size_t lens[3];
-	redisReply *r;
-	char what[320] = "AUTH";
-	int argc = 0;
+	redisReply *r = NULL;
+	char what[320] = "AUTH", *cmd = NULL;
+	int argc = 0, n, saved;
 
 	argv[argc] = "AUTH";
 	lens[argc++] = 4;
@@ -95,8 +96,20 @@ redis_auth(redisContext *c, const struct redis_conn *o, int *down,
 	lens[argc++] = o->pass_len;
 	if (o->named)
 		snprintf(what, sizeof(what), "AUTH on %s", redis_name(o));
-	r = redisCommandArgv(c, argc, argv, lens);
-	if (r == NULL) {
+	/* The command is written here, not through hiredis's output buffer,
+	 * which would free the password without wiping it. */
+	if ((n = redisFormatCommandArgv(&cmd, argc, argv, lens)) < 0)
+		return errstr_set(errstr, "%s: out of memory", what);
+	saved = io_writeall(c->fd, cmd, (size_t)n) < 0 ? errno : 0;
+	explicit_bzero(cmd, (size_t)n);
+	redisFreeCommand(cmd);
+	if (saved != 0) {
+		if (down != NULL)
+			*down = saved == EPIPE || saved == ECONNRESET;
+		return errstr_set(errstr, "%s: %s", what, saved == EAGAIN ||
+		    saved == EWOULDBLOCK ? "timed out" : strerror(saved));
+	}
+	if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
 		/* A server going down may close the connection here. */
 		if (down != NULL)
 			*down = c->err == REDIS_ERR_EOF;

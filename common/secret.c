@@ -106,6 +106,15 @@ secret_copy(struct secret *dst, const struct secret *src, char *errstr)
 }
 
 void
+secret_free_str(char *s)
+{
+	if (s == NULL)
+		return;
+	sodium_memzero(s, strlen(s));
+	free(s);
+}
+
+void
 secret_free(struct secret *s)
 {
 	if (s->buf != NULL)

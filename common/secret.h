@@ -31,6 +31,10 @@ int secret_from_env(struct secret *s, const char *name, char *errstr);
  * returns 0 or -1. */
 int secret_copy(struct secret *dst, const struct secret *src, char *errstr);
 
+/* Wipes a malloc'd NUL-terminated copy of a secret (a password read from
+ * a config) and frees it; NULL is fine. */
+void secret_free_str(char *s);
+
 /* Wipes and frees; safe on a zeroed or already freed struct. */
 void secret_free(struct secret *s);
 
