@@ -54,11 +54,15 @@ report(const struct snap_result *r, int sync, double secs)
 	char b[32];
 
 	progress_fmt_bytes(b, sizeof(b), r->bytes);
-	fprintf(stderr, "%s: %s %.3f s, streamed %s (%llu bytes) in %.3f s "
-	    "(RDB version %d, %llu keys, CRC64 checked)\n", prog,
-	    sync ? "transfer started after" : "saved in", r->save_secs, b,
-	    (unsigned long long)r->bytes, secs, r->rdb_version,
-	    (unsigned long long)r->keys);
+	fprintf(stderr, "%s: %s %.3f s, streamed %s (%llu bytes) in %.3f s ",
+	    prog, sync ? "transfer started after" : "saved in", r->save_secs,
+	    b, (unsigned long long)r->bytes, secs);
+	if (r->warn[0] != '\0')
+		fprintf(stderr, "(RDB version %d, CRC64 checked only)\n",
+		    r->rdb_version);
+	else
+		fprintf(stderr, "(RDB version %d, %llu keys, CRC64 checked)\n",
+		    r->rdb_version, (unsigned long long)r->keys);
 	if (r->waited)
 		fprintf(stderr, "%s: waited for a save or AOF rewrite that was "
 		    "already running\n", prog);
@@ -200,6 +204,8 @@ main(int argc, char *argv[])
 		errx(1, "%s", e);
 	if (fd >= 0)
 		close(fd);
+	if (res.warn[0] != '\0' && !co.quiet)
+		warnx("%s", res.warn);
 	if (co.verbose && !co.quiet)
 		report(&res, sync, clock_now() - t0);
 	return 0;

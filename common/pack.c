@@ -182,6 +182,7 @@ pack_free(struct pack *p, struct pack_stats *st)
 		*st = p->st;
 		st->rdb_version = p->rdb.version;
 		st->rdb_keys = p->rdb.keys;
+		rdb_warning_copy(&p->rdb, st->rdb_warn, sizeof(st->rdb_warn));
 	}
 	if (p->xz_on)
 		xzs_end(&p->xz);
@@ -434,6 +435,7 @@ unpack_free(struct unpack *u, struct pack_stats *st)
 		*st = u->st;
 		st->rdb_version = u->rdb.version;
 		st->rdb_keys = u->rdb.keys;
+		rdb_warning_copy(&u->rdb, st->rdb_warn, sizeof(st->rdb_warn));
 	}
 	if (u->xz_on)
 		xzs_end(&u->xz);
