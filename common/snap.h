@@ -40,6 +40,7 @@ struct snap_result {
 	uint64_t	 bytes;		/* streamed */
 	int		 rdb_version;
 	uint64_t	 keys;
+	int		 valkey;	/* a VALKEY header */
 	char		 warn[ERRSTR_LEN];	/* what was not checked, or "" */
 };
 
