@@ -125,7 +125,10 @@ report(const char *what, const struct pack_stats *st, double secs)
 	progress_fmt_bytes(in, sizeof(in), st->in);
 	progress_fmt_bytes(out, sizeof(out), st->out);
 	fprintf(stderr, "%s: %s %s -> %s in %.2f s", prog, what, in, out, secs);
-	if (st->is_rdb)
+	if (st->is_rdb && st->rdb_warn[0] != '\0')
+		fprintf(stderr, " (RDB version %d, CRC64 checked only)",
+		    st->rdb_version);
+	else if (st->is_rdb)
 		fprintf(stderr, " (RDB version %d, %llu keys, CRC64 checked)",
 		    st->rdb_version, (unsigned long long)st->rdb_keys);
 	fprintf(stderr, "\n");
@@ -352,6 +355,8 @@ main(int argc, char *argv[])
 		    " (raise it with --memlimit)" : "");
 	if (close(STDOUT_FILENO) < 0 && errno != EBADF)
 		err(1, "close <stdout>");
+	if (st.rdb_warn[0] != '\0' && !co.quiet)
+		warnx("%s", st.rdb_warn);
 	if (co.verbose)
 		report(decode ? "unpacked" : test ? "verified" : "packed", &st,
 		    clock_now() - t0);

@@ -31,7 +31,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: rdb-snap [-h HOST] [-p PORT] [-s SOCKET] [--user USER] [--pass-file FILE]\n"
 	    "                [--dir DIR] [--dbfilename NAME] [--sync] [--timeout SECS]\n"
-	    "                [--remove] [-v | -q] [--progress | --no-progress] > dump.rdb\n");
+	    "                [--remove] [--info-file FILE] [-v | -q] [--progress | --no-progress]\n"
+	    "                > dump.rdb\n");
 }
 
 /* The password: --pass-file, else REDISCLI_AUTH, as redis-cli reads it. */
@@ -54,11 +55,15 @@ report(const struct snap_result *r, int sync, double secs)
 	char b[32];
 
 	progress_fmt_bytes(b, sizeof(b), r->bytes);
-	fprintf(stderr, "%s: %s %.3f s, streamed %s (%llu bytes) in %.3f s "
-	    "(RDB version %d, %llu keys, CRC64 checked)\n", prog,
-	    sync ? "transfer started after" : "saved in", r->save_secs, b,
-	    (unsigned long long)r->bytes, secs, r->rdb_version,
-	    (unsigned long long)r->keys);
+	fprintf(stderr, "%s: %s %.3f s, streamed %s (%llu bytes) in %.3f s ",
+	    prog, sync ? "transfer started after" : "saved in", r->save_secs,
+	    b, (unsigned long long)r->bytes, secs);
+	if (r->warn[0] != '\0')
+		fprintf(stderr, "(RDB version %d, CRC64 checked only)\n",
+		    r->rdb_version);
+	else
+		fprintf(stderr, "(RDB version %d, %llu keys, CRC64 checked)\n",
+		    r->rdb_version, (unsigned long long)r->keys);
 	if (r->waited)
 		fprintf(stderr, "%s: waited for a save or AOF rewrite that was "
 		    "already running\n", prog);
@@ -66,8 +71,31 @@ report(const struct snap_result *r, int sync, double secs)
 
 enum {
 	OPT_USER = 256, OPT_PASSFILE, OPT_DIR, OPT_DBFILENAME, OPT_SYNC,
-	OPT_TIMEOUT, OPT_REMOVE
+	OPT_TIMEOUT, OPT_REMOVE, OPT_INFO_FILE
 };
+
+/*
+ * --info-file: what the check saw, as KEY=VALUE lines (swift-put
+ * --meta-file reads them), written before stdout closes so that a reader
+ * at the end of the pipeline finds it whole.
+ */
+static void
+write_info_file(const char *path, const struct snap_result *r)
+{
+	FILE *f;
+
+	if ((f = fopen(path, "we")) == NULL)
+		err(1, "%s", path);
+	fprintf(f, "rdb-version=%s%d\n", r->valkey ? "valkey-" : "",
+	    r->rdb_version);
+	if (r->warn[0] == '\0')
+		fprintf(f, "keys=%llu\nrdb-check=walked\n",
+		    (unsigned long long)r->keys);
+	else
+		fprintf(f, "rdb-check=crc-only\n");
+	if (fclose(f) != 0)
+		err(1, "%s", path);
+}
 
 int
 main(int argc, char *argv[])
@@ -83,6 +111,7 @@ main(int argc, char *argv[])
 		{ "sync", no_argument, NULL, OPT_SYNC },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "remove", no_argument, NULL, OPT_REMOVE },
+		{ "info-file", required_argument, NULL, OPT_INFO_FILE },
 		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -96,7 +125,7 @@ main(int argc, char *argv[])
 	double t0;
 	struct stat st;
 	redisContext *c;
-	const char *passfile = NULL;
+	const char *passfile = NULL, *info_file = NULL;
 	char e[ERRSTR_LEN];
 	struct cli_out co;
 	int ch, sync = 0, fd = -1;
@@ -153,6 +182,9 @@ main(int argc, char *argv[])
 		case OPT_REMOVE:
 			so.remove = 1;
 			break;
+		case OPT_INFO_FILE:
+			info_file = optarg;
+			break;
 		default:
 			cmd_other_option(ch);
 		}
@@ -192,6 +224,8 @@ main(int argc, char *argv[])
 	redisFree(c);
 	if (failed)
 		errx(1, "%s", e);
+	if (info_file != NULL)
+		write_info_file(info_file, &res);
 	if (close(STDOUT_FILENO) < 0 && errno != EBADF)
 		err(1, "close <stdout>");
 	/* Only a dump streamed whole, of a server that keeps no dump of its
@@ -200,6 +234,8 @@ main(int argc, char *argv[])
 		errx(1, "%s", e);
 	if (fd >= 0)
 		close(fd);
+	if (res.warn[0] != '\0' && !co.quiet)
+		warnx("%s", res.warn);
 	if (co.verbose && !co.quiet)
 		report(&res, sync, clock_now() - t0);
 	return 0;

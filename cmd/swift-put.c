@@ -42,7 +42,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: swift-put [-fqv] [-c CONTAINER] [-S SEGMENT_SIZE] [-m KEY=VALUE]...\n"
+	    "usage: swift-put [-fqv] [-c CONTAINER] [-S SEGMENT_SIZE] [-m KEY=VALUE]... [--meta-file FILE]\n"
 	    "                 [--delete-after DUR | --delete-at EPOCH] [--retries N]\n"
 	    "                 [--insecure] [--progress | --no-progress] OBJECT < data\n");
 }
@@ -177,12 +177,16 @@ struct upload {
 	char			 prefix[64];	/* after "OBJECT/slo/" */
 	const char		**hdrs;		/* metadata, expiry */
 	int			 nhdrs;
+	int			 nmeta;		/* X-Object-Meta- among them */
+	const char		*meta_file;	/* more, read at the end */
 	int			 force;
 	struct part		*parts;		/* segments, then manifests */
 	size_t			 nparts, cap;
 	int			 segcont_made;
 	struct swift_limits	 lim;
 };
+
+static int load_meta_file(struct upload *, char *);
 
 static struct part *
 part_add(struct upload *u, const char *fmt, ...)
@@ -331,6 +335,8 @@ put_plain(struct upload *u, const char *buf, size_t len, struct md5 *m,
 	struct swift_resp resp;
 	int n = 0, rc;
 
+	if (load_meta_file(u, errstr) < 0)
+		return -1;
 	md5_final_hex(m, etag);
 	snprintf(etaghdr, sizeof(etaghdr), "ETag: %s", etag);
 	first[n++] = etaghdr;
@@ -548,6 +554,8 @@ put_manifests(struct upload *u, size_t nsegs, char *errstr)
 	struct part top, *p;
 	int level = 0, n = 0, rc;
 
+	if (load_meta_file(u, errstr) < 0)
+		return -1;
 	memset(&top, 0, sizeof(top));
 	for (;;) {
 		took = manifest_build(u, from, count, &m, &top);
@@ -679,6 +687,63 @@ meta_ok(const char *kv, const char **eq)
 	return 1;
 }
 
+/*
+ * --meta-file: KEY=VALUE lines read when the input has ended, so that the
+ * stage before swift-put can say what it saw (rdb-snap --info-file).  It
+ * runs only with no segment upload in flight: the headers are not shared
+ * with a running thread.
+ */
+static int
+load_meta_file(struct upload *u, char *errstr)
+{
+	char line[1024];
+	const char *eq;
+	size_t n;
+	FILE *f;
+	int lineno = 0, i;
+
+	if (u->meta_file == NULL)
+		return 0;
+	if ((f = fopen(u->meta_file, "re")) == NULL)
+		return errstr_sys(errstr, "%s", u->meta_file);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		n = strlen(line);
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		else if (!feof(f))
+			goto bad;
+		if (n == 0)
+			continue;
+		if (!meta_ok(line, &eq) || u->nmeta == MAX_META)
+			goto bad;
+		for (i = 0; i < u->nhdrs; i++)
+			if (strncasecmp(u->hdrs[i], "X-Object-Meta-", 14) == 0 &&
+			    strncasecmp(u->hdrs[i] + 14, line,
+			    (size_t)(eq - line)) == 0 &&
+			    u->hdrs[i][14 + (eq - line)] == ':')
+				goto bad;
+		if (add_header(u, "X-Object-Meta-%.*s: %s", (int)(eq - line),
+		    line, eq + 1) < 0) {
+			fclose(f);
+			return errstr_sys(errstr, "%s", u->meta_file);
+		}
+		u->nmeta++;
+	}
+	if (ferror(f)) {
+		fclose(f);
+		return errstr_sys(errstr, "%s", u->meta_file);
+	}
+	fclose(f);
+	u->meta_file = NULL;	/* once, for the sub-manifests too */
+	return 0;
+bad:
+	fclose(f);
+	return errstr_set(errstr, "%s: line %d: expected KEY=VALUE with a new "
+	    "key of letters, digits, '-' and '_' (at most %d in all)",
+	    u->meta_file, lineno, MAX_META);
+}
+
 /* Reads stdin and uploads it; returns 0 or -1. */
 static int
 run(struct upload *u, uint64_t segsize, int segsize_set,
@@ -800,7 +865,7 @@ out:
 	return rc;
 }
 
-enum { OPT_DELETE_AFTER = 256, OPT_DELETE_AT };
+enum { OPT_DELETE_AFTER = 256, OPT_DELETE_AT, OPT_META_FILE };
 
 int
 main(int argc, char *argv[])
@@ -809,6 +874,7 @@ main(int argc, char *argv[])
 		SWIFT_LONGOPTS,
 		{ "segment-size", required_argument, NULL, 'S' },
 		{ "meta", required_argument, NULL, 'm' },
+		{ "meta-file", required_argument, NULL, OPT_META_FILE },
 		{ "force", no_argument, NULL, 'f' },
 		{ "delete-after", required_argument, NULL, OPT_DELETE_AFTER },
 		{ "delete-at", required_argument, NULL, OPT_DELETE_AT },
@@ -855,6 +921,9 @@ main(int argc, char *argv[])
 		case 'f':
 			u.force = 1;
 			break;
+		case OPT_META_FILE:
+			u.meta_file = optarg;
+			break;
 		case OPT_DELETE_AFTER:
 			if (opt_duration(optarg, &delete_after, e) < 0)
 				usage_error("--delete-after: %s", e);
@@ -899,6 +968,7 @@ main(int argc, char *argv[])
 		if (add_header(&u, "X-Object-Meta-%.*s: %s",
 		    (int)(eq - metas[i]), metas[i], eq + 1) < 0)
 			err(1, "memory");
+		u.nmeta++;
 	}
 	if ((has_after || has_at) &&
 	    add_header(&u, "X-Delete-At: %llu", (unsigned long long)delete_at) < 0)

@@ -197,6 +197,7 @@ pack_free(struct pack *p, struct pack_stats *st)
 		*st = p->st;
 		st->rdb_version = p->rdb.version;
 		st->rdb_keys = p->rdb.keys;
+		rdb_warning_copy(&p->rdb, st->rdb_warn, sizeof(st->rdb_warn));
 	}
 	if (p->xz_on)
 		xzs_end(&p->xz);
@@ -452,6 +453,7 @@ unpack_free(struct unpack *u, struct pack_stats *st)
 		st->rdb_version = u->rdb.version;
 		st->rdb_keys = u->rdb.keys;
 		st->memlimit_hit = u->xz_on && u->xz.memlimit_hit;
+		rdb_warning_copy(&u->rdb, st->rdb_warn, sizeof(st->rdb_warn));
 	}
 	if (u->xz_on)
 		xzs_end(&u->xz);

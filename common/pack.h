@@ -57,6 +57,7 @@ struct pack_stats {
 	int		 is_rdb;
 	int		 rdb_version;
 	uint64_t	 rdb_keys;
+	char		 rdb_warn[ERRSTR_LEN];	/* what was not checked, or "" */
 	int		 was_age;	/* unpack: the layers found */
 	int		 was_xz;
 	enum age_fail	 age_failure;

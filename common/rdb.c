@@ -1,5 +1,6 @@
 #include <endian.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,18 +61,30 @@ rdb_crc64(uint64_t crc, const void *buf, size_t len)
 	return crc;
 }
 
+/* "REDIS" and four digits, or Valkey 9's "VALKEY" and three. */
+static int
+magic_digits(const unsigned char *p, size_t len)
+{
+	int i, from;
+
+	if (len < 9)
+		return 0;
+	if (memcmp(p, "REDIS", 5) == 0)
+		from = 5;
+	else if (memcmp(p, "VALKEY", 6) == 0)
+		from = 6;
+	else
+		return 0;
+	for (i = from; i < 9; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return from;
+}
+
 int
 rdb_sniff(const void *buf, size_t len)
 {
-	const unsigned char *p = buf;
-	int i;
-
-	if (len < 9 || memcmp(p, "REDIS", 5) != 0)
-		return 0;
-	for (i = 5; i < 9; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-	return 1;
+	return magic_digits(buf, len) != 0;
 }
 
 /* Opcodes and value types, as in Redis's rdb.h. */
@@ -89,7 +102,11 @@ enum {
 	T_ZSET_ZIPLIST = 12, T_HASH_ZIPLIST = 13, T_LIST_QUICKLIST = 14,
 	T_STREAM_LISTPACKS = 15, T_HASH_LISTPACK = 16, T_ZSET_LISTPACK = 17,
 	T_LIST_QUICKLIST_2 = 18, T_STREAM_LISTPACKS_2 = 19,
-	T_SET_LISTPACK = 20, T_STREAM_LISTPACKS_3 = 21
+	T_SET_LISTPACK = 20, T_STREAM_LISTPACKS_3 = 21,
+	/* Redis 7.4's hashes with field TTLs: the release candidates' forms
+	 * (22, 23) lack the minimum expire time the GA forms put first. */
+	T_HASH_METADATA_PRE_GA = 22, T_HASH_LISTPACK_EX_PRE_GA = 23,
+	T_HASH_METADATA = 24, T_HASH_LISTPACK_EX = 25
 };
 
 /*
@@ -111,7 +128,8 @@ enum {
 	S_ST_LP, S_ST_LP_ITEM, S_ST_LP_VAL, S_ST_META, S_ST_CG,
 	S_ST_CG_ITEM, S_ST_CG_ID, S_ST_CG_IDLEN, S_ST_PEL, S_ST_PEL_ITEM,
 	S_ST_PEL_TIME, S_ST_CONS, S_ST_CONS_ITEM, S_ST_CONS_NAME,
-	S_ST_CONS_TIME, S_ST_CPEL, S_ST_CPEL_ITEM
+	S_ST_CONS_TIME, S_ST_CPEL, S_ST_CPEL_ITEM,
+	S_HFE_MIN, S_HFE_N, S_HFE_ITEM, S_HFE_TTL, S_HFE_FIELD	/* field TTLs */
 };
 
 #define FAIL(c, ...) (errstr_set((c)->errstr, __VA_ARGS__), (c)->failed = 1, -1)
@@ -175,6 +193,18 @@ value_begin(struct rdb_check *c)
 	case T_STREAM_LISTPACKS_3:
 		call_len(c, S_ST_LP);
 		return 0;
+	case T_HASH_LISTPACK_EX_PRE_GA:
+		call_str(c, S_NEXT);	/* a listpack of field, value, TTL */
+		return 0;
+	case T_HASH_LISTPACK_EX:
+		need(c, S_HFE_MIN, 8);	/* the minimum TTL, then as 23 */
+		return 0;
+	case T_HASH_METADATA_PRE_GA:
+		call_len(c, S_HFE_N);
+		return 0;
+	case T_HASH_METADATA:
+		need(c, S_HFE_MIN, 8);
+		return 0;
 	case T_MODULE_2:
 		c->n[1] = 0;	/* the module id first, then opcodes */
 		call_len(c, S_MOP);
@@ -183,9 +213,96 @@ value_begin(struct rdb_check *c)
 		return FAIL(c, "module value in the pre-release format at offset %llu: cannot be checked",
 		    OFF(c));
 	default:
-		return FAIL(c, "unknown value type %d at offset %llu", c->type,
-		    OFF(c));
+		return FAIL(c, "internal error: value type %d", c->type);
 	}
+}
+
+/* The value types this walker knows in the file's format. */
+static int
+type_known(const struct rdb_check *c, int t)
+{
+	if (t < 0 || t == 8)
+		return 0;
+	if (c->valkey)	/* Valkey 9 gave 22 a layout of its own */
+		return t <= T_STREAM_LISTPACKS_3;
+	if (c->version >= 12)
+		return t <= T_HASH_LISTPACK_EX;
+	return t <= T_STREAM_LISTPACKS_3;
+}
+
+/*
+ * From here on only the CRC-64 trailer can be checked: the bytes are summed
+ * as they pass, the last eight held back, since they are the stored value.
+ */
+static void
+crc_fallback(struct rdb_check *c, const char *why, unsigned char last)
+{
+	c->crc_only = 1;
+	c->last = last;	/* the last byte summed, for the EOF check */
+	snprintf(c->warn, sizeof(c->warn), "%s", why);
+}
+
+static void
+crc_only_feed(struct rdb_check *c, const unsigned char *p, size_t len)
+{
+	size_t out;
+
+	c->off += len;
+	if (c->ntail + len <= 8) {
+		memcpy(c->tail + c->ntail, p, len);
+		c->ntail += (unsigned)len;
+		return;
+	}
+	/* The held bytes and the new ones, all but the last eight, are
+	 * known now not to be the trailer. */
+	out = c->ntail + len - 8;
+	if (out >= c->ntail) {
+		c->crc = rdb_crc64(c->crc, c->tail, c->ntail);
+		out -= c->ntail;
+		c->crc = rdb_crc64(c->crc, p, out);
+		c->last = out > 0 ? p[out - 1] : c->tail[c->ntail - 1];
+		memcpy(c->tail, p + out, 8);
+		c->ntail = 8;
+		return;
+	}
+	c->crc = rdb_crc64(c->crc, c->tail, out);
+	c->last = c->tail[out - 1];
+	memmove(c->tail, c->tail + out, c->ntail - out);
+	c->ntail -= (unsigned)out;
+	memcpy(c->tail + c->ntail, p, len);
+	c->ntail += (unsigned)len;
+}
+
+static int
+crc_only_end(struct rdb_check *c)
+{
+	uint64_t stored = 0;
+	int i;
+
+	if (c->ntail < 8 || c->off < 9 + 1 + 8)
+		return FAIL(c, "truncated RDB: %llu bytes, too short for its CRC-64",
+		    OFF(c));
+	if (c->last != OP_EOF)
+		return FAIL(c, "truncated RDB: no EOF marker before the CRC-64 at offset %llu",
+		    OFF(c) - 9);
+	for (i = 7; i >= 0; i--)
+		stored = (stored << 8) | c->tail[i];
+	if (stored == 0) {
+		c->crc_stored_zero = 1;
+		snprintf(c->warn + strlen(c->warn),
+		    sizeof(c->warn) - strlen(c->warn),
+		    "; it has no CRC-64 (rdbchecksum no): nothing could be checked");
+		return 0;
+	}
+	/* Without the structure, a cut that ends in 0xff and eight bytes
+	 * looks like a trailer: its sum then tells. */
+	if (stored != c->crc)
+		return FAIL(c, "CRC64 mismatch: stored %016llx, computed %016llx "
+		    "(the file is damaged or truncated)",
+		    (unsigned long long)stored, (unsigned long long)c->crc);
+	snprintf(c->warn + strlen(c->warn), sizeof(c->warn) - strlen(c->warn),
+	    ": checked its CRC-64 only");
+	return 0;
 }
 
 static int
@@ -232,14 +349,62 @@ opcode(struct rdb_check *c, int op)
 		return FAIL(c, "function in the pre-release format at offset %llu: cannot be checked",
 		    OFF(c) - 1);
 	default:
-		if (op > T_STREAM_LISTPACKS_3)
+		/* The layouts before 12 are closed: an unknown type there is
+		 * damage.  12 is still written by newer servers, and Valkey's
+		 * are its own: there it may be newness, and the CRC tells. */
+		if (!type_known(c, op) && !c->valkey &&
+		    c->version < RDB_VERSION_MAX)
 			return FAIL(c, "unknown opcode or type 0x%02x at offset %llu",
 			    op, OFF(c) - 1);
+		if (!type_known(c, op)) {
+			char why[ERRSTR_LEN];
+
+			snprintf(why, sizeof(why), "%s RDB version %d: value "
+			    "type or opcode %d at offset %llu is unknown to this "
+			    "rdbpipe, the structure before it was walked",
+			    c->valkey ? "Valkey" : "Redis", c->version, op,
+			    OFF(c) - 1);
+			crc_fallback(c, why, (unsigned char)op);
+			return 0;
+		}
 		c->type = op;
 		c->keys++;
 		call_str(c, S_KEY_DONE);
 		return 0;
 	}
+}
+
+/* Hashes with field TTLs (RDB 12). */
+static int
+step_hfe(struct rdb_check *c)
+{
+	switch (c->state) {
+	case S_HFE_MIN:		/* the minimum TTL read */
+		if (c->type == T_HASH_LISTPACK_EX)
+			call_str(c, S_NEXT);
+		else
+			call_len(c, S_HFE_N);
+		return 0;
+	case S_HFE_N:
+		c->n[0] = c->len;
+		go(c, S_HFE_ITEM);
+		return 0;
+	case S_HFE_ITEM:	/* TTL (a length), field, value */
+		if (c->n[0] == 0) {
+			go(c, S_NEXT);
+			return 0;
+		}
+		c->n[0]--;
+		call_len(c, S_HFE_TTL);
+		return 0;
+	case S_HFE_TTL:
+		call_str(c, S_HFE_FIELD);
+		return 0;
+	case S_HFE_FIELD:
+		call_str(c, S_HFE_ITEM);
+		return 0;
+	}
+	return FAIL(c, "internal error: state %d", c->state);
 }
 
 static int
@@ -343,7 +508,7 @@ step_stream(struct rdb_check *c)
 		need(c, S_ST_CPEL_ITEM, 16);
 		return 0;
 	}
-	return FAIL(c, "internal error: state %d", c->state);
+	return step_hfe(c);
 }
 
 /* One step of the machine, with c->need bytes in scratch. */
@@ -356,13 +521,24 @@ step(struct rdb_check *c)
 
 	switch (c->state) {
 	case S_MAGIC:
-		if (!rdb_sniff(s, 9))
-			return FAIL(c, "not an RDB file: no REDIS signature");
-		c->version = (s[5] - '0') * 1000 + (s[6] - '0') * 100 +
-		    (s[7] - '0') * 10 + (s[8] - '0');
-		if (c->version < 1 || c->version > RDB_VERSION_MAX)
-			return FAIL(c, "unsupported RDB version %d", c->version);
+		if ((i = magic_digits(s, 9)) == 0)
+			return FAIL(c, "not an RDB file: no REDIS or VALKEY signature");
+		for (c->version = 0; i < 9; i++)
+			c->version = c->version * 10 + (s[i] - '0');
+		c->valkey = s[0] == 'V';
+		if (c->valkey ? c->version < RDB_VALKEY_MIN : c->version < 1)
+			return FAIL(c, "unsupported %s RDB version %d",
+			    c->valkey ? "Valkey" : "Redis", c->version);
 		need(c, S_OPCODE, 1);
+		if (c->version > (c->valkey ? RDB_VALKEY_MAX : RDB_VERSION_MAX)) {
+			char why[ERRSTR_LEN];
+
+			snprintf(why, sizeof(why), "%s RDB version %d is newer "
+			    "than this rdbpipe (it walks %s)",
+			    c->valkey ? "Valkey" : "Redis", c->version,
+			    c->valkey ? "80" : "1 to 12");
+			crc_fallback(c, why, s[8]);
+		}
 		return 0;
 	case S_NEXT:
 	case S_SKIPPED:
@@ -599,6 +775,10 @@ rdb_check_feed(struct rdb_check *c, const void *buf, size_t len)
 	if (c->in_aof)
 		return aof_feed(c, p, len);
 	for (;;) {
+		if (c->crc_only) {
+			crc_only_feed(c, p, len);
+			return 0;
+		}
 		if (c->state == S_DONE) {
 			if (len == 0)
 				return 0;
@@ -648,6 +828,8 @@ rdb_check_end(struct rdb_check *c)
 {
 	if (c->failed)
 		return -1;
+	if (c->crc_only)
+		return crc_only_end(c);
 	if (c->in_aof) {
 		if (c->n[0] != 0 || c->skip != 0 || c->have != 0)
 			return FAIL(c, "truncated AOF at offset %llu", OFF(c));
@@ -661,4 +843,18 @@ rdb_check_end(struct rdb_check *c)
 		return FAIL(c, "not an RDB file: too short");
 	return FAIL(c, "truncated RDB: ends at offset %llu before the EOF marker%s",
 	    OFF(c), c->state == S_CRC ? "'s CRC64" : "");
+}
+
+const char *
+rdb_check_warning(const struct rdb_check *c)
+{
+	return c->crc_only && !c->failed ? c->warn : NULL;
+}
+
+void
+rdb_warning_copy(const struct rdb_check *c, char *buf, size_t len)
+{
+	const char *w = rdb_check_warning(c);
+
+	snprintf(buf, len, "%s", w != NULL ? w : "");
 }

@@ -17,13 +17,16 @@
 
 #include "errstr.h"
 
-#define RDB_VERSION_MAX 12	/* the newest format this parser walks */
+#define RDB_VERSION_MAX 12	/* the newest Redis format this parser walks */
+#define RDB_VALKEY_MIN	80	/* Valkey's own numbers ("VALKEY080") */
+#define RDB_VALKEY_MAX	80
 
 /* CRC-64-Jones as Redis computes it (reflected, no final xor); crc is the
  * running value, 0 to start.  crc64(0, "123456789", 9) == 0xe9c6d914c4b8d9ca */
 uint64_t rdb_crc64(uint64_t crc, const void *buf, size_t len);
 
-/* Returns 1 when buf starts like an RDB file: "REDIS" and four digits. */
+/* Returns 1 when buf starts like an RDB file: "REDIS" and four digits, or
+ * "VALKEY" and three. */
 int rdb_sniff(const void *buf, size_t len);
 
 struct rdb_check {
@@ -36,6 +39,12 @@ struct rdb_check {
 	int		 aof_tail;	/* allow an AOF after the RDB preamble */
 	int		 in_aof;
 	int		 crc_stored_zero;
+	int		 valkey;	/* a VALKEY header */
+	int		 crc_only;	/* unknown layout: the trailer only */
+	unsigned char	 tail[8];	/* crc_only: the last bytes seen */
+	unsigned	 ntail;
+	unsigned char	 last;		/* crc_only: the last byte summed */
+	char		 warn[ERRSTR_LEN];
 	uint64_t	 off;		/* bytes consumed */
 	uint64_t	 crc;
 	uint64_t	 skip;		/* payload bytes still to pass over */
@@ -57,6 +66,14 @@ void rdb_check_init(struct rdb_check *c, int aof_tail);
 /* Walks len more bytes; returns 0, or -1 with c->errstr naming the problem
  * and its offset.  Once failed it stays failed. */
 int rdb_check_feed(struct rdb_check *c, const void *buf, size_t len);
+
+/* What could not be checked, once rdb_check_end succeeded: NULL when the
+ * whole structure was walked, else one sentence for a warning (a newer
+ * version or an unknown type, so only the CRC-64 trailer was checked). */
+const char *rdb_check_warning(const struct rdb_check *c);
+
+/* Copies the warning into buf ("" when there is none). */
+void rdb_warning_copy(const struct rdb_check *c, char *buf, size_t len);
 
 /* Declares the end of the input; returns 0 when the file was complete, or
  * -1 when it was truncated (or had already failed). */

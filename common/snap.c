@@ -52,8 +52,10 @@ check_end(struct check_sink *s, struct snap_result *r, char *errstr)
 	r->bytes = s->bytes;
 	r->rdb_version = s->rdb.version;
 	r->keys = s->rdb.keys;
+	r->valkey = s->rdb.valkey;
 	if (rdb_check_end(&s->rdb) < 0)
 		return errstr_set(errstr, "%s: %s", s->name, s->rdb.errstr);
+	rdb_warning_copy(&s->rdb, r->warn, sizeof(r->warn));
 	return 0;
 }
 

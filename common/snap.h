@@ -40,6 +40,8 @@ struct snap_result {
 	uint64_t	 bytes;		/* streamed */
 	int		 rdb_version;
 	uint64_t	 keys;
+	int		 valkey;	/* a VALKEY header */
+	char		 warn[ERRSTR_LEN];	/* what was not checked, or "" */
 };
 
 /* Local mode up to the finished save: locates the dump, refuses --remove

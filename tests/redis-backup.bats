@@ -64,6 +64,7 @@ all_keys() {
 	assert_output --partial "Meta Keys: $(all_keys src)"
 	assert_output --regexp "Meta Redis-Version: 7\."
 	assert_output --partial "Meta Rdb-Version: 10"
+	assert_output --partial "Meta Rdb-Check: walked"
 	assert_output --regexp "X-Delete-At: [0-9]+"
 
 	redis_start dst "appendonly yes"
@@ -180,4 +181,32 @@ all_keys() {
 	run -1 --separate-stderr "$RDBPIPE_TOP/contrib/redis-restore" -c "$SCRATCH/env3"
 	[[ $stderr == *"redis-restore: restore of $object failed at rdb-install"* ]] || fail "$stderr"
 	[ "$(redis_digest dst)" = "$before" ] || fail "the server changed"
+}
+
+@test "swift-put --meta-file: its lines become metadata at the end of the input; a bad line stores nothing" {
+	printf 'rdb-version=12\nkeys=7\n' >"$SCRATCH/meta"
+	echo hello | swift-put -m a=b --meta-file "$SCRATCH/meta" test/meta-ok
+	run -0 swift_cli stat database_backups test/meta-ok
+	assert_output --partial "Meta Rdb-Version: 12"
+	assert_output --partial "Meta Keys: 7"
+	assert_output --partial "Meta A: b"
+	printf 'keys=7\nbad key=1\n' >"$SCRATCH/meta"
+	run -1 --separate-stderr swift-put --meta-file "$SCRATCH/meta" test/meta-bad <<<hello
+	assert_equal "$stderr" "swift-put: $SCRATCH/meta: line 2: expected KEY=VALUE with a new key of letters, digits, '-' and '_' (at most 90 in all)"
+	printf 'a=c\n' >"$SCRATCH/meta"
+	run -1 --separate-stderr swift-put -m a=b --meta-file "$SCRATCH/meta" test/meta-bad <<<hello
+	assert_equal "$stderr" "swift-put: $SCRATCH/meta: line 1: expected KEY=VALUE with a new key of letters, digits, '-' and '_' (at most 90 in all)"
+	run -1 --separate-stderr swift-put --meta-file "$SCRATCH/none" test/meta-bad <<<hello
+	assert_equal "$stderr" "swift-put: $SCRATCH/none: No such file or directory"
+	run -0 swift-ls test/
+	refute_output --partial "meta-bad"
+}
+
+@test "rdb-snap --info-file: the RDB version and key count it checked" {
+	rcli src SET a 1 >/dev/null
+	rcli src SET b 2 >/dev/null
+	rdb-snap -s "$SRC_SOCK" --info-file "$SCRATCH/info" >"$SCRATCH/dump.rdb"
+	assert_equal "$(cat "$SCRATCH/info")" "rdb-version=10
+keys=$(all_keys src)
+rdb-check=walked"
 }

@@ -15,12 +15,29 @@ static const struct {
 	{ "corrupt_empty_keys.rdb", -1 }, { "corrupt_ziplist.rdb", -1 },
 };
 
+/* Files from newer servers (tests/fixtures/rdb-12): walked whole, or
+ * only CRC-checked with a warning saying so. */
+static const struct {
+	const char	*name;
+	long		 keys;
+	const char	*warn;	/* NULL: walked whole */
+} newer[] = {
+	{ "hfe-listpack-v12.rdb", 1, NULL },
+	{ "hfe-hashtable-v12.rdb", 1, NULL },
+	{ "synthetic-v13.rdb", 0,
+	    "Redis RDB version 13 is newer than this rdbpipe (it walks 1 to 12): checked its CRC-64 only" },
+	{ "synthetic-valkey080.rdb", 0,
+	    "Valkey RDB version 80: value type or opcode 25 at offset 264 is unknown to this rdbpipe, the structure before it was walked: checked its CRC-64 only" },
+};
+
 static const char *
 tap_fixture_rdb(const char *name)
 {
 	static char path[512];
 
-	snprintf(path, sizeof(path), "rdb/%s", name);
+	snprintf(path, sizeof(path), "%s/%s",
+	    strstr(name, "-v1") || strstr(name, "valkey") ? "rdb-12" : "rdb",
+	    name);
 	return tap_fixture(path);
 }
 
@@ -54,6 +71,59 @@ has_crc(const unsigned char *buf, size_t len)
 	return 0;
 }
 
+/* A newer file: the verdict, the warning, the key count where walked,
+ * the same in pieces of every size, every truncation and every bit flip
+ * refused. */
+static void
+check_newer(const char *name, long keys, const char *warn)
+{
+	struct rdb_check c, c1;
+	unsigned char *buf;
+	size_t len, cut, piece, bad;
+	const char *w;
+	unsigned bit;
+	int rc;
+
+	buf = tap_slurp(tap_fixture_rdb(name), &len);
+	rc = check(buf, len, 0, 0, &c);
+	ok(rc == 0, "%s: accepted (%s)", name, rc == 0 ? "ok" : c.errstr);
+	w = rdb_check_warning(&c);
+	if (warn == NULL)
+		ok(w == NULL && c.keys == (uint64_t)keys,
+		    "%s: walked whole, %llu keys", name,
+		    (unsigned long long)c.keys);
+	else
+		ok(w != NULL && strcmp(w, warn) == 0, "%s: warns: %s", name,
+		    w ? w : "(nothing)");
+	bad = 0;
+	for (piece = 1; piece <= len; piece++)
+		if (check(buf, len, piece, 0, &c1) < 0 || c1.keys != c.keys ||
+		    (rdb_check_warning(&c1) == NULL) != (w == NULL))
+			bad++;
+	ok(bad == 0, "%s: same verdict in pieces of every size, %zu differ",
+	    name, bad);
+	bad = 0;
+	for (cut = 0; cut < len; cut++)
+		for (piece = 1; piece <= 9; piece += 8)
+			if (check(buf, cut, piece, 0, &c1) < 0)
+				bad++;
+	ok(bad == len * 2, "%s: all %zu truncations refused", name, len);
+	check(buf, len - 3, 0, 0, &c1);
+	ok(strstr(c1.errstr, "truncated") != NULL,
+	    "%s: three bytes short says: %s", name, c1.errstr);
+	bad = 0;
+	for (cut = 0; cut < len; cut++)
+		for (bit = 0; bit < 8; bit++) {
+			buf[cut] ^= (unsigned char)(1u << bit);
+			if (check(buf, len, 0, 0, &c1) < 0)
+				bad++;
+			buf[cut] ^= (unsigned char)(1u << bit);
+		}
+	ok(bad == len * 8, "%s: all %zu single-bit flips refused", name,
+	    len * 8);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -69,6 +139,8 @@ main(void)
 	    0xe9c6d914c4b8d9caULL, "crc64 continues across pieces");
 	ok(rdb_sniff("REDIS0010", 9) && !rdb_sniff("REDIS001x", 9) &&
 	    !rdb_sniff("REDIS", 5), "sniff wants REDIS and four digits");
+	ok(rdb_sniff("VALKEY080", 9) && !rdb_sniff("VALKEY08", 8) &&
+	    !rdb_sniff("VALKEY0x0", 9), "sniff takes VALKEY and three digits");
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		const char *name = good[i].name;
@@ -108,6 +180,9 @@ main(void)
 		}
 		free(buf);
 	}
+
+	for (i = 0; i < sizeof(newer) / sizeof(newer[0]); i++)
+		check_newer(newer[i].name, newer[i].keys, newer[i].warn);
 
 	buf = tap_slurp(tap_fixture_rdb("rdb-preamble.aof"), &len);
 	ok(check(buf, len, 0, 1, &c) == 0, "AOF with RDB preamble accepted when allowed (%s)",
@@ -181,8 +256,24 @@ main(void)
 	    &c) < 0 && strstr(c.errstr, "not an RDB file") != NULL,
 	    "garbage: %s", c.errstr);
 	ok(check((const unsigned char *)"REDIS0099\xff", 10, 0, 0, &c) < 0 &&
-	    strstr(c.errstr, "unsupported RDB version 99") != NULL,
-	    "future version: %s", c.errstr);
+	    strcmp(c.errstr, "truncated RDB: 10 bytes, too short for its CRC-64") == 0,
+	    "future version, too short: %s", c.errstr);
+	ok(check((const unsigned char *)"REDIS0099\xff\0\0\0\0\0\0\0\0", 18,
+	    0, 0, &c) == 0 && rdb_check_warning(&c) != NULL &&
+	    strstr(rdb_check_warning(&c), "no CRC-64 (rdbchecksum no): nothing could be checked") != NULL,
+	    "future version without a CRC: %s", rdb_check_warning(&c));
+	ok(check((const unsigned char *)"REDIS0099\x01\0\0\0\0\0\0\0\0", 18,
+	    0, 0, &c) < 0 && strstr(c.errstr, "no EOF marker") != NULL,
+	    "future version, no EOF opcode before the trailer: %s", c.errstr);
+	ok(check((const unsigned char *)"REDIS0011\x18\0\0\0\0\0\0\0\0", 18,
+	    0, 0, &c) < 0 && strcmp(c.errstr, "unknown opcode or type 0x18 at offset 9") == 0,
+	    "a type unknown in a closed layout (11) is damage: %s", c.errstr);
+	ok(check((const unsigned char *)"VALKEY012\xff\0\0\0\0\0\0\0\0", 18,
+	    0, 0, &c) < 0 && strcmp(c.errstr, "unsupported Valkey RDB version 12") == 0,
+	    "VALKEY below 80 refused: %s", c.errstr);
+	ok(check((const unsigned char *)"REDIS0010\xff\0\0\0\0\0\0\0\0", 18, 0,
+	    0, &c) == 0 && rdb_check_warning(&c) == NULL,
+	    "a walked file has no warning");
 	/* A checksum of 0 means rdbchecksum was off: accepted. */
 	ok(check((const unsigned char *)"REDIS0010\xff\0\0\0\0\0\0\0\0", 18, 0,
 	    0, &c) == 0 && c.crc_stored_zero, "stored CRC 0 accepted");
