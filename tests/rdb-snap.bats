@@ -290,8 +290,9 @@ rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewr
 	redis_start a
 	rcli a DEBUG POPULATE 100000 >/dev/null
 	for mode in "" --sync; do
-		rdb-snap -s "$(redis_dir a)/redis.sock" $mode 2>"$T/err" | head -c 10 >"$T/head"
-		rc=${PIPESTATUS[0]}
+		{ rc=0; rdb-snap -s "$(redis_dir a)/redis.sock" $mode 2>"$T/err" || rc=$?
+		  echo "$rc" >"$T/rc"; } | head -c 10 >"$T/head"
+		rc=$(cat "$T/rc")
 		[ "$rc" = 1 ] || fail "exit $rc"
 		[ "$(cat "$T/err")" = "rdb-snap: write <stdout>: Broken pipe" ] || fail "$(cat "$T/err")"
 		[ "$(head -c 5 "$T/head")" = REDIS ]

@@ -269,7 +269,7 @@ json.dump(i, sys.stdout)' "$1" >"$T/info.json"
 	wait
 	# The same bytes, fed slowly: the token dies between segments.
 	(head -c 1048576 "$T/in.fifo.data"; sleep 3
-	 tail -c +1048577 "$T/in.fifo.data" | head -c 1048576; sleep 3
+	 head -c 2097152 "$T/in.fifo.data" | tail -c 1048576; sleep 3
 	 tail -c +2097153 "$T/in.fifo.data") |
 		swift-put -v -S 1M slow 2>"$T/err" || { cat "$T/err"; false; }
 	swift-get slow | cmp - "$T/in.fifo.data"
