@@ -16,8 +16,13 @@ setup() {
 }
 teardown() { common_teardown; }
 
-# flog REGEX: the fault log lines matching REGEX
-flog() { swift_fault_log | grep -E "$1" || true; }
+# flog REGEX: the fault log lines matching REGEX (none is no error; an
+# unreadable log or a bad REGEX is)
+flog() {
+	local log
+	log=$(swift_fault_log) || fail "no fault log"
+	grep -E "$1" <<<"$log" || [ $? = 1 ]
+}
 
 # The id the next rule added will get (ids run on across tests).
 next_rule() { cat "$SWIFT_HOME/fault.nextid"; }
