@@ -276,12 +276,14 @@ as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 	local nb=$SCRATCH/nb
 	chmod 711 "$SCRATCH"
 	redis_start nbr "unixsocketperm 777"
-	mkdir -m 700 "$nb" "$nb/run" "$nb/open"
+	mkdir -m 700 "$nb" "$nb/run" "$nb/open" "$nb/bin"
+	# (copies: the source tree may be in a dir nobody cannot enter)
+	cp "$RDBPIPE_TOP/contrib/redis-backup" "$RDBPIPE_BIN/rdb-pack" "$nb/bin/"
 	chmod 777 "$nb/open"
 	printf 'REDIS_SOCKET=%s\nREDIS_BACKUP_PREFIX=test/nb\n' "$RSOCK" >"$nb/env"
 	chmod 600 "$nb/env"
 	chown -R nobody:nogroup "$nb"
-	nbk() { as_nobody env -u XDG_RUNTIME_DIR "$@" "$RDBPIPE_TOP/contrib/redis-backup" -c "$nb/env" --dry-run; }
+	nbk() { as_nobody env -u XDG_RUNTIME_DIR PATH="$nb/bin:$PATH" "$@" redis-backup -c "$nb/env" --dry-run; }
 	run -0 --separate-stderr nbk XDG_RUNTIME_DIR="$nb/run"
 	assert_equal "$stderr" ""
 	assert_output --regexp "^rdb-snap -s $RSOCK \| rdb-pack .* test/nb/[0-9T-]+Z\.rdb\.xz\.age$"
