@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Static checks that are tests too: every man page passes mandoc -T lint,
-# every program has a man page and answers --help and --version.
+# every program has a man page and answers --help and --version, and no
+# test carries an assertion that cannot fail.
 n=0
 t() {
 	n=$((n + 1))
@@ -40,7 +41,22 @@ for s in contrib/redis-backup contrib/redis-restore; do
 		t sh -c "PATH=\"$RDBPIPE_BIN:\$PATH\" $s --version | grep -qx '$p [0-9]*\.[0-9]*\.[0-9]*' && $s --help | grep -q '^usage: $p'"
 	fi
 done
-desc="lint ran"
-t true
+# Tests that cannot fail.  bats runs a test under set -e, which ignores a
+# command negated with `!` (and any command but the last of a && list):
+# `! grep -q secret out` passes whatever grep finds.  Use `run !`,
+# `run -1 grep`, or `if ...; then fail ...; fi`.
+test_files() { ls tests/*.bats tests/*.bash tests/lib/*.bash 2>/dev/null; }
+no_bare_bang() {
+	# a `!` that begins a command: at the line's start or after ; && || {
+	! test_files | xargs grep -nE '(^|;|&&|\|\||\{)[[:space:]]*![[:space:]]'
+}
+desc="no bare '! cmd' in the tests (set -e ignores it)"
+t no_bare_bang
+# `|| true` after an assertion throws its verdict away.
+no_assert_or_true() {
+	! test_files | xargs grep -nE '^[[:space:]]*(run|assert_[a-z_]*|refute_[a-z_]*|\[\[?|cmp|diff|grep)[[:space:]].*\|\|[[:space:]]*(true|:)[[:space:]]*$'
+}
+desc="no '|| true' after an assertion in the tests"
+t no_assert_or_true
 rm -f /tmp/lint.$$
 echo "1..$n"

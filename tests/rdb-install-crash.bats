@@ -113,7 +113,7 @@ crash_then() {
 }
 
 @test "kill -9 at random moments, then finish or roll back: never empty, A or B" {
-	local round name
+	local round name delay
 	# Six rounds: every step is crashed on purpose in the tests above;
 	# these look for what a step boundary would not show.
 	for round in $(seq 1 6); do
@@ -121,7 +121,9 @@ crash_then() {
 		fresh_a "$name" "appendonly yes"
 		rdb-install -q -c "$RCONF" "$T/b.rdb" 2>/dev/null &
 		pid=$!
-		sleep "$(( RANDOM % 3 )).$(( RANDOM % 10 ))"
+		delay=$((RANDOM % 3)).$((RANDOM % 10))
+		echo "round $round: kill -9 after $delay s" >&2
+		sleep "$delay"
 		kill -9 "$pid" 2>/dev/null || true
 		st=0
 		wait "$pid" || st=$?

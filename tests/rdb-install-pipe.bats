@@ -28,7 +28,7 @@ snap() {
 	cp "$RCONF" "$T/conf.before"
 	rdb-pack --keygen -o "$T/key.txt" 2>/dev/null
 	snap src | rdb-pack -r "$(rdb-pack -y <"$T/key.txt")" >"$T/backup.rdb.xz.age"
-	run -0 --separate-stderr bash -c "rdb-pack -d -i '$T/key.txt' <'$T/backup.rdb.xz.age' | rdb-install -c '$RCONF'"
+	run -0 --separate-stderr bash -c "set -o pipefail; rdb-pack -d -i '$T/key.txt' <'$T/backup.rdb.xz.age' | rdb-install -c '$RCONF'"
 	[[ "$stderr" == "rdb-install: $RDIR/dump.rdb: restored "*" keys (RDB version 10), AOF rewritten" ]] || fail "$stderr"
 	[ "$(redis_digest dst)" = "$SRC_DIGEST" ]
 	cmp "$RCONF" "$T/conf.before"

@@ -210,3 +210,125 @@ all_keys() {
 keys=$(all_keys src)
 rdb-check=walked"
 }
+
+# The env file is sourced by a root shell: a line in it is a command.
+@test "an env file owned by another user or writable by group or others: exit 1, never read" {
+	echo "touch '$SCRATCH/ran'" >>"$ENVF"
+	chown nobody "$ENVF"
+	run -1 --separate-stderr backup --dry-run
+	assert_equal "$stderr" "redis-backup: $ENVF: owned by uid $(id -u nobody), not by root: refusing to read it"
+	assert_equal "$output" ""
+	run -1 --separate-stderr restore --dry-run
+	assert_equal "$stderr" "redis-restore: $ENVF: owned by uid $(id -u nobody), not by root: refusing to read it"
+	chown root "$ENVF"
+	for mode in 620 602 660; do
+		chmod "$mode" "$ENVF"
+		run -1 --separate-stderr backup --dry-run
+		assert_equal "$stderr" "redis-backup: $ENVF: writable by group or others: refusing to read it (chmod go-w)"
+		run -1 --separate-stderr restore --dry-run
+		assert_equal "$stderr" "redis-restore: $ENVF: writable by group or others: refusing to read it (chmod go-w)"
+	done
+	assert_no_file "$SCRATCH/ran"
+}
+
+@test "an env file in a dir others can write to, or owned by another user: exit 1, never read" {
+	local d=$SCRATCH/etc
+	mkdir "$d"
+	cp -p "$ENVF" "$d/env"
+	echo "touch '$SCRATCH/ran'" >>"$d/env"
+	chmod 777 "$d"
+	run -1 --separate-stderr backup -c "$d/env" --dry-run
+	assert_equal "$stderr" "redis-backup: $d/env: its dir $d is writable by group or others: refusing to read it"
+	chmod 770 "$d"
+	run -1 --separate-stderr "$RDBPIPE_TOP/contrib/redis-restore" -c "$d/env" --dry-run
+	assert_equal "$stderr" "redis-restore: $d/env: its dir $d is writable by group or others: refusing to read it"
+	chmod 700 "$d"
+	chown nobody "$d"
+	run -1 --separate-stderr backup -c "$d/env" --dry-run
+	assert_equal "$stderr" "redis-backup: $d/env: its dir $d is owned by uid $(id -u nobody): refusing to read it"
+	# A link in a safe dir to a file in an unsafe one: the file's dir counts.
+	ln -s "$d/env" "$SCRATCH/link"
+	run -1 --separate-stderr backup -c "$SCRATCH/link" --dry-run
+	assert_equal "$stderr" "redis-backup: $SCRATCH/link: its dir $d is owned by uid $(id -u nobody): refusing to read it"
+	assert_no_file "$SCRATCH/ran"
+	# A sticky dir (as /tmp) keeps others from replacing root's file.
+	chown root "$d"
+	chmod 1777 "$d"
+	run -0 --separate-stderr backup -c "$d/env" --dry-run
+	assert_equal "$stderr" ""
+	[ -e "$SCRATCH/ran" ]
+}
+
+@test "a lock dir others can write to (/run/lock, /tmp) or own is refused: exit 1" {
+	local d
+	for d in /run/lock /tmp; do
+		echo "REDIS_BACKUP_LOCK=$d/redis-backup.lock" >>"$ENVF"
+		run -1 --separate-stderr backup --dry-run
+		assert_equal "$stderr" "redis-backup: lock dir $d: writable by group or others; set REDIS_BACKUP_LOCK to a file in a dir only root can write"
+		assert_equal "$output" ""
+	done
+	d=$SCRATCH/locks
+	mkdir -m 700 "$d"
+	chown nobody "$d"
+	echo "REDIS_BACKUP_LOCK=$d/redis-backup.lock" >>"$ENVF"
+	run -1 --separate-stderr backup --dry-run
+	assert_equal "$stderr" "redis-backup: lock dir $d: owned by uid $(id -u nobody), not by root; set REDIS_BACKUP_LOCK to a file in a dir only root can write"
+	assert_no_file "$d/redis-backup.lock"
+	echo "REDIS_BACKUP_LOCK=$SCRATCH/none/redis-backup.lock" >>"$ENVF"
+	run -1 --separate-stderr backup --dry-run
+	assert_equal "$stderr" "redis-backup: lock dir $SCRATCH/none: No such file or directory"
+	echo "REDIS_BACKUP_LOCK=$SCRATCH/link.lock" >>"$ENVF"
+	ln -s "$SCRATCH/elsewhere" "$SCRATCH/link.lock"
+	run -1 --separate-stderr backup --dry-run
+	assert_equal "$stderr" "redis-backup: $SCRATCH/link.lock: a symbolic link: refusing it as the lock"
+	assert_no_file "$SCRATCH/elsewhere"
+}
+
+@test "as root the default lock is in /run/rdbpipe, root's and mode 700" {
+	sed -i '/^REDIS_BACKUP_LOCK=/d' "$ENVF"
+	# (--wait: another pass of this suite may hold it for a moment)
+	run -0 --separate-stderr backup --dry-run --wait
+	assert_equal "$stderr" ""
+	assert_equal "$(stat -c '%U %a %F' /run/rdbpipe)" "root 700 directory"
+	# Held here, that lock stops a run.
+	exec {fd}>>/run/rdbpipe/redis-backup.lock
+	flock -w 60 "$fd"
+	run -1 --separate-stderr backup --dry-run
+	exec {fd}>&-
+	assert_equal "$stderr" "redis-backup: another backup is running (lock /run/rdbpipe/redis-backup.lock held); use --wait to wait for it"
+}
+
+# Run as another user (nobody): its own env file and lock dir, or refused.
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+
+@test "as another user: the lock in XDG_RUNTIME_DIR, which it must own and others not write" {
+	local nb=$SCRATCH/nb
+	chmod 711 "$SCRATCH"
+	redis_start nbr "unixsocketperm 777"
+	mkdir -m 700 "$nb" "$nb/run" "$nb/open" "$nb/bin"
+	# (copies: the source tree may be in a dir nobody cannot enter)
+	cp "$RDBPIPE_TOP/contrib/redis-backup" "$RDBPIPE_BIN/rdb-pack" "$nb/bin/"
+	chmod 777 "$nb/open"
+	printf 'REDIS_SOCKET=%s\nREDIS_BACKUP_PREFIX=test/nb\n' "$RSOCK" >"$nb/env"
+	chmod 600 "$nb/env"
+	chown -R nobody:nogroup "$nb"
+	nbk() { as_nobody env -u XDG_RUNTIME_DIR PATH="$nb/bin:$PATH" "$@" redis-backup -c "$nb/env" --dry-run; }
+	run -0 --separate-stderr nbk XDG_RUNTIME_DIR="$nb/run"
+	assert_equal "$stderr" ""
+	assert_output --regexp "^rdb-snap -s $RSOCK \| rdb-pack .* test/nb/[0-9T-]+Z\.rdb\.xz\.age$"
+	assert_equal "$(stat -c %U "$nb/run/redis-backup.lock")" nobody
+	run -1 --separate-stderr nbk
+	assert_equal "$stderr" "redis-backup: no lock dir: set REDIS_BACKUP_LOCK, or XDG_RUNTIME_DIR to a dir only nobody can write"
+	run -1 --separate-stderr nbk XDG_RUNTIME_DIR="$SCRATCH"
+	assert_equal "$stderr" "redis-backup: lock dir $SCRATCH: owned by uid 0, not by nobody; set REDIS_BACKUP_LOCK to a file in a dir only nobody can write"
+	run -1 --separate-stderr nbk XDG_RUNTIME_DIR="$nb/open"
+	assert_equal "$stderr" "redis-backup: lock dir $nb/open: writable by group or others; set REDIS_BACKUP_LOCK to a file in a dir only nobody can write"
+	# An env file of a third user is refused; root's is fine.
+	chmod 644 "$nb/env"
+	chown daemon "$nb/env"
+	run -1 --separate-stderr nbk XDG_RUNTIME_DIR="$nb/run"
+	assert_equal "$stderr" "redis-backup: $nb/env: owned by uid $(id -u daemon), not by root or nobody: refusing to read it"
+	chown root "$nb/env"
+	run -0 --separate-stderr nbk XDG_RUNTIME_DIR="$nb/run"
+	assert_equal "$stderr" "redis-backup: warning: $nb/env is readable by group or others"
+}

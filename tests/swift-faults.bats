@@ -16,8 +16,13 @@ setup() {
 }
 teardown() { common_teardown; }
 
-# flog REGEX: the fault log lines matching REGEX
-flog() { swift_fault_log | grep -E "$1" || true; }
+# flog REGEX: the fault log lines matching REGEX (none is no error; an
+# unreadable log or a bad REGEX is)
+flog() {
+	local log
+	log=$(swift_fault_log) || fail "no fault log"
+	grep -E "$1" <<<"$log" || [ $? = 1 ]
+}
 
 # The id the next rule added will get (ids run on across tests).
 next_rule() { cat "$SWIFT_HOME/fault.nextid"; }
@@ -269,7 +274,7 @@ json.dump(i, sys.stdout)' "$1" >"$T/info.json"
 	wait
 	# The same bytes, fed slowly: the token dies between segments.
 	(head -c 1048576 "$T/in.fifo.data"; sleep 3
-	 tail -c +1048577 "$T/in.fifo.data" | head -c 1048576; sleep 3
+	 head -c 2097152 "$T/in.fifo.data" | tail -c 1048576; sleep 3
 	 tail -c +2097153 "$T/in.fifo.data") |
 		swift-put -v -S 1M slow 2>"$T/err" || { cat "$T/err"; false; }
 	swift-get slow | cmp - "$T/in.fifo.data"

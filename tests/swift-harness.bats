@@ -51,7 +51,7 @@ teardown() { common_teardown; }
 	swift_stop "$first"
 	assert_equal "$(wc -l <"$T/pids")" 6
 	while read -r pid name; do
-		! kill -0 "$pid" 2>/dev/null || fail "$name ($pid) still runs"
+		if kill -0 "$pid" 2>/dev/null; then fail "$name ($pid) still runs"; fi
 	done <"$T/pids"
 	run curl -s -o /dev/null -w '%{http_code}' "$first_url/healthcheck"
 	assert_output 000

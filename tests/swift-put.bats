@@ -44,10 +44,11 @@ teardown() { common_teardown; }
 	# with a segment per MiB.
 	[ "$(header "$C" obj-1048576 X-Static-Large-Object)" = "" ]
 	[ "$(header "$C" obj-1048577 X-Static-Large-Object)" = True ]
-	[ "$(listing "${C}_segments" | grep -c '^obj-1048577/slo/')" = 2 ]
-	[ "$(listing "${C}_segments" | grep -c '^obj-20971520/slo/')" = 20 ]
-	[ "$(listing "${C}_segments" | grep -c '^obj-1048576/')" = 0 ]
-	listing "${C}_segments" | grep -q '^obj-20971520/slo/[0-9]*\.[0-9]*/1048576/00000019$'
+	segs=$(listing "${C}_segments")
+	[ "$(grep -c '^obj-1048577/slo/' <<<"$segs")" = 2 ]
+	[ "$(grep -c '^obj-20971520/slo/' <<<"$segs")" = 20 ]
+	[ "$(grep -c '^obj-1048576/' <<<"$segs")" = 0 ]
+	grep -q '^obj-20971520/slo/[0-9]*\.[0-9]*/1048576/00000019$' <<<"$segs"
 }
 
 @test "a plain object carries its MD5 as ETag" {

@@ -34,8 +34,18 @@ header() {
 		sed -n "s/^$3: *//Ip"
 }
 
-# Names in a container, one a line (nothing when it does not exist).
-listing() { swift_cli list "$1" 2>/dev/null || true; }
+# Names in a container, one a line (nothing when it does not exist).  A
+# listing that fails for any other reason fails: "nothing left" must never
+# pass because Swift could not be asked.
+listing() {
+	local out err=$SCRATCH/listing.err
+	if out=$(swift_cli list "$1" 2>"$err"); then
+		[ -z "$out" ] || printf '%s\n' "$out"
+		return 0
+	fi
+	[ "$(cat "$err")" = "Container '$1' not found" ] && return 0
+	fail "listing $1: $(cat "$err")"
+}
 
 assert_no_object() {
 	[ "$(status "$1" "$2")" = 404 ] || fail "expected no object $1/$2"
@@ -47,8 +57,13 @@ assert_no_segments() {
 	[ -z "$left" ] || fail "segments left in $1_segments: $left"
 }
 
-# Counts the objects in a container.
-count() { listing "$1" | grep -c . || true; }
+# Counts the objects in a container; prints no number when the listing
+# fails, so that no comparison can pass.
+count() {
+	local names
+	names=$(listing "$1") || { echo "listing failed"; return 1; }
+	if [ -z "$names" ]; then echo 0; else wc -l <<<"$names"; fi
+}
 
 # corrupt_object CONTAINER OBJECT: flips the first byte of the object's data
 # file on the object server's disk, in place, leaving its stored ETag as it

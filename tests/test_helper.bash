@@ -1,6 +1,10 @@
 # Loaded by every bats file (`load test_helper`): assertions, the programs
 # under test on PATH, fixtures, and throwaway servers (tests/lib/*.bash).
 bats_require_minimum_version 1.5.0
+# A pipeline fails when any stage fails, not only the last: the first stage
+# is usually the program under test.  (Set here, at file level, it holds in
+# every test, setup and teardown; a `bash -c` string needs its own.)
+set -o pipefail
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 

@@ -1,4 +1,6 @@
 /* common/io: the loops across a pipe, short reads at end of file. */
+#include <sys/wait.h>
+
 #include <unistd.h>
 
 #include "io.h"
@@ -11,12 +13,15 @@ main(void)
 	int fd[2];
 	size_t i;
 	pid_t pid;
+	int status;
 
 	for (i = 0; i < sizeof(big); i++)
 		big[i] = (char)(i * 7);
 	if (pipe(fd) < 0)
 		return 1;
 	pid = fork();
+	if (pid < 0)
+		return 1;
 	if (pid == 0) {
 		close(fd[0]);
 		_exit(io_writeall(fd[1], big, sizeof(big)) == 0 ? 0 : 1);
@@ -27,6 +32,10 @@ main(void)
 	ok(memcmp(big, back, sizeof(big)) == 0, "bytes intact");
 	ok(io_readfull(fd[0], back, 10) == 0, "readfull returns 0 at end of file");
 	close(fd[0]);
+	/* The reader's view is half the test: the writer must also say it
+	 * wrote everything. */
+	ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0, "writeall in the child returned 0");
 	ok(io_writeall(-1, big, 1) < 0, "writeall reports a bad descriptor");
 	ok(io_fsync_dir("tests") == 0 && io_fsync_dir("tests/run") == 0,
 	    "fsync_dir on a dir and on a file's dir");
