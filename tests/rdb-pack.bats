@@ -287,3 +287,20 @@ age_tty() {
 	[[ "$stderr" == *"(RDB version 4, 13 keys, CRC64 checked)"* ]] || fail "$stderr"
 	[[ "$stderr" != *"horse"* ]]
 }
+
+# Backups written before zstd became the default (xz, age): the files in
+# tests/fixtures/legacy-xz were made by the xz-only rdb-pack and must keep
+# unpacking, whatever the pack side does now.
+@test "legacy xz backups made by the xz-only rdb-pack unpack to the original bytes" {
+	L=$FIXTURES/legacy-xz
+	install -m 600 "$L/key.txt" "$T/legacy-key.txt"
+	install -m 600 "$L/pass.txt" "$T/legacy-pass.txt"
+	rdb-pack -d -i "$T/legacy-key.txt" <"$L/zset-ziplist.rdb.xz.age" >"$T/back"
+	cmp "$L/zset-ziplist.rdb" "$T/back"
+	rdb-pack -d <"$L/zset-ziplist.rdb.xz" >"$T/back"
+	cmp "$L/zset-ziplist.rdb" "$T/back"
+	rdb-pack -d --passphrase-file "$T/legacy-pass.txt" <"$L/zset-ziplist.rdb.pass.xz.age" >"$T/back"
+	cmp "$L/zset-ziplist.rdb" "$T/back"
+	run -0 rdb-pack -t -i "$T/legacy-key.txt" <"$L/zset-ziplist.rdb.xz.age"
+	cmp "$L/zset-ziplist.rdb" "$FIXTURES/rdb/zset-ziplist.rdb"
+}
