@@ -11,7 +11,7 @@ MANDIR   = $(PREFIX)/share/man
 DOCDIR   = $(PREFIX)/share/doc/rdbpipe
 
 CC      ?= cc
-PKGS     = hiredis liblzma libsodium libcurl
+PKGS     = hiredis liblzma libzstd libsodium libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

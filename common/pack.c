@@ -20,8 +20,10 @@ struct sniff {
 
 struct pack {
 	struct age_enc	*age;
+	enum pack_codec	 codec;
 	struct xzs	 xz;
-	int		 xz_on;
+	struct zstds	 zs;
+	int		 xz_on, zs_on;
 	struct sniff	 sn;
 	struct rdb_check rdb;
 	io_sink_fn	 sink;
@@ -29,7 +31,7 @@ struct pack {
 	struct pack_stats st;
 };
 
-enum { L_UNKNOWN, L_AGE, L_XZ, L_RAW };
+enum { L_UNKNOWN, L_AGE, L_XZ, L_ZSTD, L_RAW };
 
 struct unpack {
 	const struct unpack_cfg *cfg;
@@ -37,7 +39,8 @@ struct unpack {
 	int		 layer0, layer1;
 	struct age_dec	*age;
 	struct xzs	 xz;
-	int		 xz_on;
+	struct zstds	 zs;
+	int		 xz_on, zs_on;
 	struct rdb_check rdb;
 	io_sink_fn	 sink;
 	void		*sink_arg;
@@ -127,25 +130,35 @@ pack_new(const struct pack_cfg *cfg, io_sink_fn sink, void *sink_arg,
 		    cfg->scrypt_log_n : AGE_SCRYPT_LOG_N, errstr) < 0)
 			goto fail;
 	}
-	if (xzs_encoder(&p->xz, cfg->preset, cfg->extreme, cfg->threads,
-	    cfg->block_size, p->age != NULL ? pack_to_age : pack_out, p,
-	    errstr) < 0)
-		goto fail;
-	p->xz_on = 1;
+	p->codec = cfg->codec;
+	if (p->codec == PACK_XZ) {
+		if (xzs_encoder(&p->xz, cfg->level, cfg->extreme, cfg->threads,
+		    cfg->block_size, p->age != NULL ? pack_to_age : pack_out, p,
+		    errstr) < 0)
+			goto fail;
+		p->xz_on = 1;
+	} else {
+		p->zs_on = 1;
+		if (zstds_encoder(&p->zs, cfg->level, cfg->threads,
+		    p->age != NULL ? pack_to_age : pack_out, p, errstr) < 0)
+			goto fail;
+	}
 	return p;
 fail:
 	pack_free(p, NULL);
 	return NULL;
 }
 
-/* Plaintext past the sniffer: checked when it is an RDB, then xz. */
+/* Plaintext past the sniffer: checked when it is an RDB, then the codec. */
 static int
 pack_plain(struct pack *p, const void *buf, size_t len, char *errstr)
 {
 	if (p->st.is_rdb && rdb_check_feed(&p->rdb, buf, len) < 0)
 		return errstr_set(errstr, "<stdin>: %s", p->rdb.errstr);
 	p->st.plain += len;
-	return xzs_write(&p->xz, buf, len, errstr);
+	if (p->codec == PACK_XZ)
+		return xzs_write(&p->xz, buf, len, errstr);
+	return zstds_write(&p->zs, buf, len, errstr);
 }
 
 static int
@@ -177,11 +190,13 @@ pack_finish(struct pack *p, char *errstr)
 {
 	if (!p->sn.decided && pack_decide(p, errstr) < 0)
 		return -1;
-	/* The check comes first: a bad RDB must never get the xz index or
-	 * the final age chunk that would make the output look whole. */
+	/* The check comes first: a bad RDB must never get the zstd frame's
+	 * last block and checksum, the xz index, or the final age chunk that
+	 * would make the output look whole. */
 	if (p->st.is_rdb && rdb_check_end(&p->rdb) < 0)
 		return errstr_set(errstr, "<stdin>: %s", p->rdb.errstr);
-	if (xzs_finish(&p->xz, errstr) < 0)
+	if ((p->codec == PACK_XZ ? xzs_finish(&p->xz, errstr) :
+	    zstds_finish(&p->zs, errstr)) < 0)
 		return -1;
 	if (p->age != NULL && age_enc_finish(p->age, errstr) < 0)
 		return -1;
@@ -201,6 +216,8 @@ pack_free(struct pack *p, struct pack_stats *st)
 	}
 	if (p->xz_on)
 		xzs_end(&p->xz);
+	if (p->zs_on)
+		zstds_end(&p->zs);
 	if (p->age != NULL)
 		age_enc_free(p->age);
 	free(p);
@@ -281,30 +298,59 @@ xz_start(struct unpack *u, char *errstr)
 	return 0;
 }
 
-/* Inside age: xz, or plain data with --raw. */
 static int
-inner_pass(struct unpack *u, const void *buf, size_t len, char *errstr)
+zstd_start(struct unpack *u, char *errstr)
 {
-	if (u->layer1 == L_XZ)
-		return xzs_write(&u->xz, buf, len, errstr);
-	return plain_write(u, buf, len, errstr);
+	u->zs_on = 1;
+	if (zstds_decoder(&u->zs, u->cfg->memlimit > 0 ? u->cfg->memlimit :
+	    PACK_MEMLIMIT_DEFAULT, plain_write, u, errstr) < 0)
+		return -1;
+	u->st.was_zstd = 1;
+	return 0;
 }
 
+/* Starts the decoder the magic calls for: returns the layer (L_ZSTD,
+ * L_XZ, or L_UNKNOWN when it is neither), or -1. */
+static int
+codec_start(struct unpack *u, const void *buf, size_t len, char *errstr)
+{
+	if (zstds_sniff(buf, len))
+		return zstd_start(u, errstr) < 0 ? -1 : L_ZSTD;
+	if (xzs_sniff(buf, len))
+		return xz_start(u, errstr) < 0 ? -1 : L_XZ;
+	return L_UNKNOWN;
+}
+
+/* A compressed layer or plain data (with --raw). */
+static int
+layer_pass(struct unpack *u, int layer, const void *buf, size_t len,
+    char *errstr)
+{
+	switch (layer) {
+	case L_XZ:
+		return xzs_write(&u->xz, buf, len, errstr);
+	case L_ZSTD:
+		return zstds_write(&u->zs, buf, len, errstr);
+	default:
+		return plain_write(u, buf, len, errstr);
+	}
+}
+
+/* Inside age: zstd or xz, or plain data with --raw. */
 static int
 inner_decide(struct unpack *u, char *errstr)
 {
 	u->sn1.decided = 1;
-	if (xzs_sniff(u->sn1.buf, u->sn1.n)) {
-		u->layer1 = L_XZ;
-		if (xz_start(u, errstr) < 0)
-			return -1;
-	} else if (u->cfg->raw) {
+	u->layer1 = codec_start(u, u->sn1.buf, u->sn1.n, errstr);
+	if (u->layer1 < 0)
+		return -1;
+	if (u->layer1 == L_UNKNOWN) {
+		if (!u->cfg->raw)
+			return errstr_set(errstr,
+			    "<stdin>: the decrypted data is neither zstd nor xz (use --raw to pass it through)");
 		u->layer1 = L_RAW;
-	} else {
-		return errstr_set(errstr,
-		    "<stdin>: the decrypted data is not xz (use --raw to pass it through)");
 	}
-	return inner_pass(u, u->sn1.buf, u->sn1.n, errstr);
+	return layer_pass(u, u->layer1, u->sn1.buf, u->sn1.n, errstr);
 }
 
 static int
@@ -317,7 +363,7 @@ inner_write(void *arg, const void *buf, size_t len, char *errstr)
 		if (inner_decide(u, errstr) < 0)
 			return -1;
 	}
-	return inner_pass(u, buf, len, errstr);
+	return layer_pass(u, u->layer1, buf, len, errstr);
 }
 
 static int
@@ -349,18 +395,14 @@ age_start(struct unpack *u, char *errstr)
 static int
 outer_pass(struct unpack *u, const void *buf, size_t len, char *errstr)
 {
-	switch (u->layer0) {
-	case L_AGE:
+	if (u->layer0 == L_AGE) {
 		if (age_dec_write(u->age, buf, len, errstr) < 0) {
 			u->st.age_failure = age_dec_failure(u->age);
 			return -1;
 		}
 		return 0;
-	case L_XZ:
-		return xzs_write(&u->xz, buf, len, errstr);
-	default:
-		return plain_write(u, buf, len, errstr);
 	}
+	return layer_pass(u, u->layer0, buf, len, errstr);
 }
 
 static int
@@ -378,15 +420,16 @@ outer_decide(struct unpack *u, char *errstr)
 		u->layer0 = L_AGE;
 		if (age_start(u, errstr) < 0)
 			return -1;
-	} else if (xzs_sniff(b, n)) {
-		u->layer0 = L_XZ;
-		if (xz_start(u, errstr) < 0)
-			return -1;
-	} else if (u->cfg->raw) {
-		u->layer0 = L_RAW;
 	} else {
-		return errstr_set(errstr,
-		    "<stdin>: not an age or xz file (use --raw for plain data)");
+		u->layer0 = codec_start(u, b, n, errstr);
+		if (u->layer0 < 0)
+			return -1;
+		if (u->layer0 == L_UNKNOWN) {
+			if (!u->cfg->raw)
+				return errstr_set(errstr,
+				    "<stdin>: not an age, zstd or xz file (use --raw for plain data)");
+			u->layer0 = L_RAW;
+		}
 	}
 	return outer_pass(u, b, n, errstr);
 }
@@ -406,6 +449,7 @@ unpack_new(const struct unpack_cfg *cfg, io_sink_fn sink, void *sink_arg,
 	u->sink = sink;
 	u->sink_arg = sink_arg;
 	u->sn0.want = SNIFF_MAX;
+	/* The longer of the two magics inside age (xz's; zstd's is 4). */
 	u->sn1.want = XZ_MAGIC_LEN;
 	u->sn2.want = 9;
 	return u;
@@ -440,6 +484,8 @@ unpack_finish(struct unpack *u, char *errstr)
 	}
 	if (u->xz_on && xzs_finish(&u->xz, errstr) < 0)
 		return -1;
+	if (u->zs_on && zstds_finish(&u->zs, errstr) < 0)
+		return -1;
 	return plain_finish(u, errstr);
 }
 
@@ -457,6 +503,8 @@ unpack_free(struct unpack *u, struct pack_stats *st)
 	}
 	if (u->xz_on)
 		xzs_end(&u->xz);
+	if (u->zs_on)
+		zstds_end(&u->zs);
 	if (u->age != NULL)
 		age_dec_free(u->age);
 	free(u);

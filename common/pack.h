@@ -1,12 +1,14 @@
 /*
  * The rdb-pack pipeline, both ways, as push filters.
  *
- *   pack:    plaintext -> [RDB check] -> xz -> age (or nothing) -> sink
- *   unpack:  input -> sniff -> [age] -> sniff -> [xz] -> [RDB check] -> sink
+ *   pack:    plaintext -> [RDB check] -> zstd | xz -> age (or nothing) -> sink
+ *   unpack:  input -> sniff -> [age] -> sniff -> [zstd | xz] -> [RDB check]
+ *            -> sink
  *
  * The RDB check runs when the plaintext starts like an RDB file.  Packing
- * a bad RDB fails before the final age chunk (or the xz index) is written,
- * so what was written can never decrypt or decompress as complete.
+ * a bad RDB fails before the final age chunk (or the zstd frame's last
+ * block and checksum, or the xz index) is written, so what was written can
+ * never decrypt or decompress as complete.
  */
 #ifndef RDBPIPE_PACK_H
 #define RDBPIPE_PACK_H
@@ -21,16 +23,20 @@
 #include "progress.h"
 #include "secret.h"
 #include "xzs.h"
+#include "zstds.h"
 
 #define PACK_MAX_KEYS 64
 #define PACK_MEMLIMIT_DEFAULT (1ULL << 30)
 
+enum pack_codec { PACK_ZSTD, PACK_XZ };
+
 struct pack_cfg {
-	int		 preset;	/* 0..9 */
-	int		 extreme;
+	enum pack_codec	 codec;
+	int		 level;		/* zstd 1..19, xz 0..9 */
+	int		 extreme;	/* xz only */
 	uint32_t	 threads;	/* 0: one per core */
-	uint64_t	 block_size;	/* 0: default */
-	int		 encrypt;	/* 0: plain .xz (--no-encrypt) */
+	uint64_t	 block_size;	/* xz only; 0: default */
+	int		 encrypt;	/* 0: the plain stream (--no-encrypt) */
 	const char	*recipients[PACK_MAX_KEYS];	/* age1... */
 	int		 nrecipients;
 	const struct secret *recipient_files[PACK_MAX_KEYS];
@@ -46,7 +52,8 @@ struct unpack_cfg {
 	int		 nidentity_files;
 	const struct secret *passphrase;
 	int		 max_log_n;	/* 0: age's default */
-	uint64_t	 memlimit; /* decoder memory limit, bytes; 0: PACK_MEMLIMIT_DEFAULT (1 GiB) */
+	uint64_t	 memlimit;	/* decoder memory limit, bytes; 0:
+					   PACK_MEMLIMIT_DEFAULT (1 GiB) */
 };
 
 /* What the pipeline saw, for -v. */
@@ -60,6 +67,7 @@ struct pack_stats {
 	char		 rdb_warn[ERRSTR_LEN];	/* what was not checked, or "" */
 	int		 was_age;	/* unpack: the layers found */
 	int		 was_xz;
+	int		 was_zstd;
 	enum age_fail	 age_failure;
 	int		 memlimit_hit;	/* unpack: a decoder needed more */
 };
@@ -72,7 +80,8 @@ struct pack *pack_new(const struct pack_cfg *cfg, io_sink_fn sink,
     void *sink_arg, char *errstr);
 /* Packs len more bytes of plaintext; returns 0 or -1. */
 int pack_write(struct pack *p, const void *buf, size_t len, char *errstr);
-/* Checks the RDB (if it is one), then ends xz and age; returns 0 or -1. */
+/* Checks the RDB (if it is one), then ends the codec and age; returns 0
+ * or -1. */
 int pack_finish(struct pack *p, char *errstr);
 /* Frees, wiping keys; st (may be NULL) receives the counts first. */
 void pack_free(struct pack *p, struct pack_stats *st);

@@ -6,7 +6,7 @@
 #   rdb-snap | rdb-pack | swift-put
 # lists the container, wipes Redis, restores with
 #   swift-get | rdb-pack -d | rdb-install
-# shows the data came back, opens the same backup with the stock age and xz,
+# shows the data came back, opens the same backup with the stock age and zstd,
 # and stops everything it started.  Exit 0 only if the data came back.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,7 +53,7 @@ show "rdb-pack --keygen -o key.txt"
 rdb-pack --keygen -o "$SCRATCH/key.txt"
 R=$(rdb-pack -y <"$SCRATCH/key.txt")
 
-object=demo/$(hostname -s)/$(date -u +%Y-%m-%dT%H%M%SZ).rdb.xz.age
+object=demo/$(hostname -s)/$(date -u +%Y-%m-%dT%H%M%SZ).rdb.zst.age
 step "Backing up"
 show "rdb-snap -s $RSOCK | rdb-pack -r $R | swift-put --delete-after 30d $object"
 rdb-snap -v --progress -s "$RSOCK" | rdb-pack -v -r "$R" |
@@ -84,9 +84,9 @@ echo "appendonly: $(rcli demo CONFIG GET appendonly | tail -n 1)"
 [ "$digest_after" = "$digest_before" ] || fail "DEBUG DIGEST differs"
 
 step "Opening the same backup with the stock tools: no rdbpipe needed"
-show "swift download database_backups $object -o - | age -d -i key.txt | xz -d > dump.rdb"
+show "swift download database_backups $object -o - | age -d -i key.txt | zstd -d > dump.rdb"
 swift -q download database_backups "$object" -o - |
-	age -d -i "$SCRATCH/key.txt" | xz -d >"$SCRATCH/stock.rdb"
+	age -d -i "$SCRATCH/key.txt" | zstd -q -d >"$SCRATCH/stock.rdb"
 redis-check-rdb "$SCRATCH/stock.rdb" | tail -n 4
 
 step "Done: the data came back"

@@ -55,7 +55,12 @@ all_keys() {
 	want=$(redis_digest src)
 	run -0 --separate-stderr backup --verify
 	object=$output
-	assert_regex "$object" '^test/src/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z\.rdb\.xz\.age$'
+	assert_regex "$object" '^test/src/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z\.rdb\.zst\.age$'
+	# What the name says: zstd inside age, as the stock tools read it.
+	swift-get "$object" | age -d -i "$SCRATCH/key.txt" >"$SCRATCH/inner"
+	run -0 od -An -tx1 -N4 "$SCRATCH/inner"
+	assert_output " 28 b5 2f fd"
+	zstd -q -t "$SCRATCH/inner"
 	[[ $stderr == *"verified $object"* ]] || fail "no verify line: $stderr"
 	run -0 swift-ls test/src/
 	assert_output "$object"
@@ -98,6 +103,28 @@ all_keys() {
 	[ "$(redis_digest dst)" = "$before" ] || fail "--dry-run changed the server"
 	run -0 restore "$first"
 	[ "$(redis_digest dst)" = "$want" ] || fail "not the named backup"
+}
+
+@test "--xz in REDIS_BACKUP_PACK_ARGS names the object .rdb.xz.age; restore takes the newest of either codec" {
+	local xzobj zstobj old
+	echo 'REDIS_BACKUP_PACK_ARGS="-T1 --xz -1"' >>"$ENVF"
+	xzobj=$(backup -q)
+	assert_regex "$xzobj" '^test/src/[0-9T-]+Z\.rdb\.xz\.age$'
+	run -0 bash -c "set -o pipefail; swift-get '$xzobj' | age -d -i '$SCRATCH/key.txt' | xz -t"
+	old=$(redis_digest src)
+	rcli src SET newer 1 >/dev/null
+	sleep 1 # object names carry the second
+	echo 'REDIS_BACKUP_PACK_ARGS="--xz -T1 --zstd -3"' >>"$ENVF"
+	zstobj=$(backup -q)
+	assert_regex "$zstobj" '^test/src/[0-9T-]+Z\.rdb\.zst\.age$'
+	run -0 swift-ls test/src/
+	assert_output "$(printf '%s\n%s' "$xzobj" "$zstobj")"
+	redis_start dst
+	echo "REDIS_CONF=$RCONF" >>"$ENVF"
+	run -0 restore
+	[ "$(redis_digest dst)" = "$(redis_digest src)" ] || fail "not the newest (zstd) backup"
+	run -0 restore "$xzobj"
+	[ "$(redis_digest dst)" = "$old" ] || fail "not the xz backup"
 }
 
 @test "Redis stopped mid-run: exit 1 naming rdb-snap, nothing left in Swift" {

@@ -36,6 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.identity_files[cfg.nidentity_files++] = &id;
 	cfg.passphrase = &pass;
 	cfg.max_log_n = 4;	/* keep scrypt cheap */
+	cfg.memlimit = 64 << 20;	/* a hostile zstd window stays small */
 	u = unpack_new(&cfg, io_sink_null, NULL, e);
 	if (u == NULL)
 		return 0;

@@ -36,8 +36,11 @@ seed_age() {
 	for f in $(rdb_files); do
 		i=$((i + 1))
 		"$bin/rdb-pack" -r "$r" <"$f" >"$dir/pack-$i.age"
-		"$bin/rdb-pack" --no-encrypt <"$f" >"$dir/pack-$i.xz"
+		"$bin/rdb-pack" --no-encrypt <"$f" >"$dir/pack-$i.zst"
+		"$bin/rdb-pack" --xz -r "$r" <"$f" >"$dir/pack-xz-$i.age"
+		"$bin/rdb-pack" --xz --no-encrypt <"$f" >"$dir/pack-$i.xz"
 		xz -c "$f" | age -r "$r" >"$dir/stock-$i.age"
+		zstd -q -c "$f" | age -r "$r" >"$dir/stock-zst-$i.age"
 	done
 }
 
