@@ -20,6 +20,9 @@
 #include "redis.h"
 #include "tls.h"
 
+/* The handshake's own limit when the caller has none. */
+#define TLS_HANDSHAKE_MS 10000
+
 const char *
 redis_name(const struct redis_conn *o)
 {
@@ -391,6 +394,19 @@ unix_connect(const char *path)
 	return fd;
 }
 
+/* Sets the limit on each read and write on fd (0: none); returns 0 or
+ * -1. */
+static int
+set_timeout(int fd, long ms)
+{
+	struct timeval tv = { ms / 1000, ms % 1000 * 1000 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return -1;
+	return 0;
+}
+
 /* The socket, its timeouts and, when asked, TLS on it: one PING proves
  * the session (TLS 1.3 servers refuse a client certificate only after
  * the handshake, on the first read). */
@@ -398,7 +414,6 @@ static int
 redis_open(struct redis_ctx *c, const struct redis_conn *o, int *down,
     char *errstr)
 {
-	struct timeval tv = { o->timeout_ms / 1000, o->timeout_ms % 1000 * 1000 };
 	const char *host = o->host != NULL ? o->host : REDIS_DEFAULT_HOST;
 	const char *ping[] = { "PING" };
 	redisReply *r;
@@ -418,19 +433,24 @@ redis_open(struct redis_ctx *c, const struct redis_conn *o, int *down,
 		return errstr_sys(errstr, "connect %s", redis_name(o));
 	}
 	/* The same limit on every read and write after the connect. */
-	if (o->timeout_ms > 0 &&
-	    (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0))
+	if (o->timeout_ms > 0 && set_timeout(c->fd, o->timeout_ms) < 0)
 		return errstr_sys(errstr, "connect %s", redis_name(o));
 	if (o->tls == NULL || o->sock != NULL)
 		return 0;
+	/* A plain server never answers a ClientHello: without a limit of
+	 * the caller's, the handshake gets one of its own. */
+	if (o->timeout_ms == 0 && set_timeout(c->fd, TLS_HANDSHAKE_MS) < 0)
+		return errstr_sys(errstr, "connect %s", redis_name(o));
 	if ((c->tls = tls_connect(o->tls, c->fd, host, c->errstr)) == NULL)
-		return errstr_set(errstr, "connect %s: %s", redis_name(o),
-		    c->errstr);
+		return errstr_set(errstr, "connect %s: %s%s", redis_name(o),
+		    c->errstr, strcmp(c->errstr, "TLS handshake: timed out") ==
+		    0 ? " (is this a TLS port?)" : "");
 	if (redis_append(c, 1, ping) < 0 || redis_get_reply(c, &r) < 0)
 		return errstr_set(errstr, "connect %s: %s", redis_name(o),
 		    c->errstr);
 	freeReplyObject(r);
+	if (o->timeout_ms == 0 && set_timeout(c->fd, 0) < 0)
+		return errstr_sys(errstr, "connect %s", redis_name(o));
 	return 0;
 }
 

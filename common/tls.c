@@ -24,6 +24,8 @@ struct tls_ctx {
 struct tls_conn {
 	SSL		*ssl;
 	int		 insecure;
+	int		 answered;	/* the server has sent data */
+	int		 asked;		/* for a certificate we do not have */
 	char		 name[256];	/* what the certificate was checked for */
 };
 
@@ -91,22 +93,23 @@ tls_name_is_ip(const char *name)
 	    inet_pton(AF_INET6, name, a) == 1;
 }
 
-/* OpenSSL's reason for the last failure on this thread, its queue
- * emptied. */
+/* OpenSSL's reason for the last failure on this thread: the first error
+ * queued, the cause ("no start line" rather than the "PEM lib" stacked
+ * on it); the queue is emptied. */
 static const char *
 ssl_reason(void)
 {
 	static char buf[160];
-	unsigned long e, last = 0;
+	unsigned long first;
 	const char *r;
 
-	while ((e = ERR_get_error()) != 0)
-		last = e;
-	if (last == 0)
+	first = ERR_get_error();
+	ERR_clear_error();
+	if (first == 0)
 		return "unknown OpenSSL error";
-	if ((r = ERR_reason_error_string(last)) != NULL)
+	if ((r = ERR_reason_error_string(first)) != NULL)
 		return r;
-	ERR_error_string_n(last, buf, sizeof(buf));
+	ERR_error_string_n(first, buf, sizeof(buf));
 	return buf;
 }
 
@@ -119,6 +122,20 @@ no_passphrase(char *buf, int size, int rwflag, void *arg)
 	(void)size;
 	(void)rwflag;
 	(void)arg;
+	return 0;
+}
+
+/* Called when the server asks for a certificate and none was given:
+ * notes it, and goes on without one (the server may not insist). */
+static int
+no_client_cert(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+	struct tls_conn *s = SSL_get_app_data(ssl);
+
+	(void)x509;
+	(void)pkey;
+	if (s != NULL)
+		s->asked = 1;
 	return 0;
 }
 
@@ -206,6 +223,8 @@ tls_ctx_new(const struct tls_opts *o, char *errstr)
 	}
 	if (o->cert != NULL && load_cert(ctx, o, errstr) < 0)
 		goto fail;
+	if (o->cert == NULL)
+		SSL_CTX_set_client_cert_cb(ctx, no_client_cert);
 	return t;
 fail:
 	tls_ctx_free(t);
@@ -266,7 +285,7 @@ tls_connect(struct tls_ctx *t, int fd, const char *host, char *errstr)
 	s->insecure = t->insecure;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	if ((s->ssl = SSL_new(t->ctx)) == NULL ||
-	    SSL_set_fd(s->ssl, fd) != 1) {
+	    SSL_set_fd(s->ssl, fd) != 1 || SSL_set_app_data(s->ssl, s) != 1) {
 		errstr_set(errstr, "TLS: %s", ssl_reason());
 		goto fail;
 	}
@@ -329,11 +348,20 @@ io_reason(struct tls_conn *s, int r, char *errstr)
 	default:
 		break;
 	}
-	if (ERR_GET_REASON(ERR_peek_last_error()) ==
-	    SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED)
-		return errstr_set(errstr, "TLS: the server requires a client "
-		    "certificate (--cert, --key): %s", ssl_reason());
 	return errstr_set(errstr, "TLS: %s", ssl_reason());
+}
+
+/* A TLS 1.3 server refuses a missing client certificate after the
+ * handshake: its alert races our first command, and the connection may
+ * be reset before the alert is read.  A failure before the server has
+ * said anything, when it asked for a certificate we do not have, is that
+ * refusal. */
+static void
+first_failure(struct tls_conn *s, char *errstr)
+{
+	if (!s->answered && s->asked)
+		errstr_set(errstr, "TLS: the server requires a client "
+		    "certificate (--cert, --key)");
 }
 
 ssize_t
@@ -346,9 +374,16 @@ tls_read(struct tls_conn *s, void *buf, size_t len, char *errstr)
 	for (;;) {
 		ERR_clear_error();
 		errno = 0;
-		if ((n = SSL_read(s->ssl, buf, (int)len)) > 0)
+		if ((n = SSL_read(s->ssl, buf, (int)len)) > 0) {
+			s->answered = 1;
 			return n;
-		if ((why = io_reason(s, n, errstr)) <= 0)
+		}
+		if ((why = io_reason(s, n, errstr)) == 0 && !s->answered)
+			why = errstr_set(errstr, "TLS: the server closed the "
+			    "connection");
+		if (why < 0)
+			first_failure(s, errstr);
+		if (why <= 0)
 			return why;
 	}
 }
@@ -365,11 +400,13 @@ tls_write(struct tls_conn *s, const void *buf, size_t len, char *errstr)
 		errno = 0;
 		if ((n = SSL_write(s->ssl, buf, (int)len)) > 0)
 			return n;
-		if ((why = io_reason(s, n, errstr)) < 0)
-			return -1;
-		if (why == 0)
-			return errstr_set(errstr, "the server closed the "
+		if ((why = io_reason(s, n, errstr)) == 0)
+			why = errstr_set(errstr, "the server closed the "
 			    "connection");
+		if (why < 0) {
+			first_failure(s, errstr);
+			return -1;
+		}
 	}
 }
 

@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# TLS to Redis: Debian's redis-server 7.0 on a tls-port only (the TCP port
+# off), with a throwaway CA and certificates made here (tests/lib/redis.bash:
+# tls_certs, redis_start_tls).
+
+load test_helper
+
+setup() {
+	T=$(scratch)
+	C=$T/tls
+	tls_certs "$C"
+}
+
+teardown() { common_teardown; }
+
+# tsnap ARGS...: rdb-snap over TLS to the last started server, into $T/out.rdb
+tsnap() { rdb-snap -h 127.0.0.1 -p "$RTLSPORT" --tls "$@" >"$T/out.rdb"; }
+
+rdb_saves() { rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_saves://p'; }
+
+@test "local mode over TLS with --cacert: the server's own dump, byte for byte" {
+	redis_start_tls a "$C/server.crt" "$C/server.key"
+	redis_populate a
+	run -0 --separate-stderr tsnap --cacert "$C/ca.crt"
+	assert_equal "$stderr" ""
+	assert_equal "$(sha "$T/out.rdb")" "$(sha "$(redis_dir a)/dump.rdb")"
+	redis_start_from b "$T/out.rdb"
+	redis_same a b
+}
+
+@test "--sync over TLS, diskless and disk-based: every type comes back" {
+	redis_start_tls a "$C/server.crt" "$C/server.key" \
+		"repl-diskless-sync yes" "repl-diskless-sync-delay 0"
+	redis_populate a
+	run -0 --separate-stderr tsnap --cacert "$C/ca.crt" --sync
+	assert_equal "$stderr" ""
+	redis_start_from b "$T/out.rdb"
+	redis_same a b
+	rcli a CONFIG SET repl-diskless-sync no >/dev/null
+	run -0 --separate-stderr tsnap --cacert "$C/ca.crt" --sync
+	assert_equal "$stderr" ""
+	redis_start_from c "$T/out.rdb"
+	redis_same a c
+}
+
+@test "--sync over TLS: a big dataset crosses many TLS records intact" {
+	redis_start_tls a "$C/server.crt" "$C/server.key" \
+		"repl-diskless-sync yes" "repl-diskless-sync-delay 0"
+	rcli a DEBUG POPULATE 200000 key 100 >/dev/null
+	run -0 --separate-stderr tsnap --cacert "$C/ca.crt" --sync -v
+	assert_regex "$stderr" "\(RDB version 10, 200000 keys, CRC64 checked\)"
+	redis_start_from b "$T/out.rdb"
+	redis_same a b
+}
+
+@test "-v names the session and the name the certificate was checked for" {
+	redis_start_tls a "$C/server.crt" "$C/server.key"
+	run -0 --separate-stderr tsnap --cacert "$C/ca.crt" -v
+	assert_regex "${stderr_lines[0]}" "^rdb-snap: connected to 127\.0\.0\.1:$RTLSPORT over TLSv1\.[23] \([A-Z0-9_-]+\), certificate verified for 127\.0\.0\.1$"
+	run -0 --separate-stderr rdb-snap -h localhost -p "$RTLSPORT" --tls --cacert "$C/ca.crt" -v
+	assert_regex "${stderr_lines[0]}" "^rdb-snap: connected to localhost:$RTLSPORT over TLSv1\.[23] \([A-Z0-9_-]+\), certificate verified for localhost$"
+}
+
+@test "a server certificate from another CA is refused with the verify reason, before any save" {
+	redis_start_tls a "$C/server.crt" "$C/server.key"
+	for mode in "" --sync; do
+		run -1 --separate-stderr tsnap --cacert "$C/other-ca.crt" $mode
+		assert_equal "$stderr" "rdb-snap: connect 127.0.0.1:$RTLSPORT: TLS handshake: certificate verify failed: self-signed certificate in certificate chain"
+		[ ! -s "$T/out.rdb" ] || fail "output written"
+	done
+	assert_equal "$(rdb_saves a)" 0
+}
+
+@test "a self-signed server certificate is refused, and taken with --insecure (said under -v)" {
+	redis_start_tls a "$C/self.crt" "$C/self.key"
+	redis_populate a 20
+	run -1 --separate-stderr tsnap --cacert "$C/ca.crt"
+	assert_equal "$stderr" "rdb-snap: connect 127.0.0.1:$RTLSPORT: TLS handshake: certificate verify failed: self-signed certificate"
+	[ ! -s "$T/out.rdb" ] || fail "output written"
+	run -0 --separate-stderr tsnap --insecure
+	assert_equal "$stderr" ""
+	run -0 --separate-stderr tsnap --insecure --sync -v
+	assert_regex "${stderr_lines[0]}" "^rdb-snap: connected to 127\.0\.0\.1:$RTLSPORT over TLSv1\.[23] \([A-Z0-9_-]+\), the server's certificate not verified \(--insecure\)$"
+	redis_start_from b "$T/out.rdb"
+	redis_same a b
+}
+
+@test "the certificate must name the host or address: --sni with another name, ::1, refused" {
+	redis_start_tls a "$C/server.crt" "$C/server.key"
+	run -1 --separate-stderr tsnap --cacert "$C/ca.crt" --sni db.example.org
+	assert_equal "$stderr" "rdb-snap: connect 127.0.0.1:$RTLSPORT: TLS handshake: certificate verify failed: hostname mismatch"
+	run -0 --separate-stderr tsnap --cacert "$C/ca.crt" --sni localhost
+	assert_equal "$stderr" ""
+	# The certificate names 127.0.0.1, not ::1, where Redis listens too.
+	run -1 --separate-stderr rdb-snap -h ::1 -p "$RTLSPORT" --tls --cacert "$C/ca.crt"
+	assert_equal "$stderr" "rdb-snap: connect ::1:$RTLSPORT: TLS handshake: certificate verify failed: IP address mismatch"
+}
+
+@test "mutual TLS: --cert and --key pass tls-auth-clients yes; without them, a clear refusal" {
+	redis_start_tls a "$C/server.crt" "$C/server.key" "tls-auth-clients yes"
+	redis_populate a 20
+	for mode in "" --sync; do
+		run -1 --separate-stderr tsnap --cacert "$C/ca.crt" $mode
+		assert_equal "$stderr" "rdb-snap: connect 127.0.0.1:$RTLSPORT: TLS: the server requires a client certificate (--cert, --key)"
+		run -0 --separate-stderr tsnap --cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key" $mode
+		assert_equal "$stderr" ""
+		redis_start_from "b$mode" "$T/out.rdb"
+		redis_same a "b$mode"
+	done
+}
+
+@test "a client key others can read draws a warning; a key not of the certificate is refused" {
+	redis_start_tls a "$C/server.crt" "$C/server.key" "tls-auth-clients yes"
+	chmod 644 "$C/client.key"
+	run -0 --separate-stderr tsnap --cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key"
+	assert_equal "$stderr" "rdb-snap: warning: $C/client.key is readable by group or others"
+	run -0 --separate-stderr tsnap -q --cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key"
+	assert_equal "$stderr" ""
+	run -1 --separate-stderr tsnap --cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/self.key"
+	assert_equal "$stderr" "rdb-snap: --key $C/self.key: key values mismatch"
+}
+
+@test "TLS to a plain port times out with a hint; plain to a TLS port fails" {
+	port=$(free_port)
+	redis_start_tls a "$C/server.crt" "$C/server.key" "port $port"
+	run -1 --separate-stderr rdb-snap -h 127.0.0.1 -p "$port" --tls --cacert "$C/ca.crt" --timeout 1
+	assert_equal "$stderr" "rdb-snap: connect 127.0.0.1:$port: TLS handshake: timed out (is this a TLS port?)"
+	run -1 --separate-stderr rdb-snap -h 127.0.0.1 -p "$RTLSPORT" --timeout 2
+	assert_regex "$stderr" "^rdb-snap: CONFIG GET dir: (the server closed the connection|Connection reset by peer|timed out) "
+	assert_equal "$output" ""
+}
+
+@test "bad TLS options: usage errors (exit 2) and unreadable files (exit 1)" {
+	run -2 --separate-stderr rdb-snap -p 1 --cacert "$C/ca.crt"
+	assert_equal "${stderr_lines[0]}" "rdb-snap: --cacert needs --tls"
+	run -2 --separate-stderr rdb-snap -p 1 --insecure
+	assert_equal "${stderr_lines[0]}" "rdb-snap: --insecure needs --tls"
+	run -2 --separate-stderr rdb-snap -p 1 --tls --key "$C/client.key"
+	assert_equal "${stderr_lines[0]}" "rdb-snap: --key needs --cert"
+	run -2 --separate-stderr rdb-snap -s "$T/x.sock" --tls
+	assert_equal "${stderr_lines[0]}" "rdb-snap: --tls does not go with -s (Redis has no TLS on unix sockets)"
+	run -1 --separate-stderr rdb-snap -p 1 --tls --cacert "$T/nope.crt"
+	assert_equal "$stderr" "rdb-snap: --cacert $T/nope.crt: No such file or directory"
+	run -1 --separate-stderr rdb-snap -p 1 --tls --cacertdir "$C/ca.crt"
+	assert_equal "$stderr" "rdb-snap: --cacertdir $C/ca.crt: not a directory"
+	echo junk >"$T/junk.crt"
+	run -1 --separate-stderr rdb-snap -p 1 --tls --cacert "$T/junk.crt"
+	assert_equal "$stderr" "rdb-snap: --cacert $T/junk.crt: no certificate or crl found"
+}
+
+@test "--cacertdir: a hashed CA directory verifies the same" {
+	redis_start_tls a "$C/server.crt" "$C/server.key"
+	mkdir "$T/cas"
+	cp "$C/ca.crt" "$T/cas/"
+	openssl rehash "$T/cas" 2>/dev/null || c_rehash "$T/cas" >/dev/null
+	run -0 --separate-stderr tsnap --cacertdir "$T/cas"
+	assert_equal "$stderr" ""
+	rm "$T"/cas/*.0
+	run -1 --separate-stderr tsnap --cacertdir "$T/cas"
+	assert_equal "$stderr" "rdb-snap: connect 127.0.0.1:$RTLSPORT: TLS handshake: certificate verify failed: self-signed certificate in certificate chain"
+}
