@@ -42,6 +42,7 @@ conn(const struct server *s, struct redis_conn *o)
 	o->pass_len = s->pass != NULL ? strlen(s->pass) : 0;
 	o->timeout_ms = 2000;
 	o->named = 1;
+	o->tls = s->tls;
 }
 
 static const char *

@@ -4,6 +4,7 @@
 # tls_certs, redis_start_tls).
 
 load test_helper
+source "$RDBPIPE_TOP/tests/lib/install.bash"
 
 setup() {
 	T=$(scratch)
@@ -158,4 +159,37 @@ rdb_saves() { rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_saves://p
 	rm "$T"/cas/*.0
 	run -1 --separate-stderr tsnap --cacertdir "$T/cas"
 	assert_equal "$stderr" "rdb-snap: connect 127.0.0.1:$RTLSPORT: TLS handshake: certificate verify failed: self-signed certificate in certificate chain"
+}
+
+@test "rdb-install --tls: its checks, SHUTDOWN and the final count go to the tls-port (mutual TLS)" {
+	make_snapshot b 100 "$T/b.rdb"
+	b_digest=$SNAP_DIGEST
+	redis_start_tls a "$C/server.crt" "$C/server.key" "tls-auth-clients yes"
+	redis_populate a 20
+	a_digest=$(redis_digest a)
+	cp "$RCONF" "$T/conf.before"
+	# Without a client certificate: refused before the server is touched.
+	run -1 --separate-stderr rdb-install -c "$RCONF" --no-chown --tls --cacert "$C/ca.crt" "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: connect 127.0.0.1:$RTLSPORT: TLS: the server requires a client certificate (--cert, --key)"
+	[ "$(redis_digest a)" = "$a_digest" ]
+	assert_no_file "$RDIR/.rdb-install.staged"
+	run -0 --separate-stderr rdb-install -c "$RCONF" --no-chown --tls --cacert "$C/ca.crt" \
+		--cert "$C/client.crt" --key "$C/client.key" "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: $RDIR/dump.rdb: restored $(redis_keys_in "$T/b.rdb") keys (RDB version 10)"
+	[ "$(redis_digest a)" = "$b_digest" ]
+	cmp "$RCONF" "$T/conf.before"
+}
+
+@test "rdb-install: a config with only a tls-port needs --tls; --tls needs a tls-port" {
+	make_snapshot b 10 "$T/b.rdb"
+	mkdir "$T/d"
+	printf 'port 0\ntls-port 6390\ndir %s\n' "$T/d" >"$T/tls-only.conf"
+	run -1 --separate-stderr rdb-install -c "$T/tls-only.conf" --no-chown "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: config $T/tls-only.conf: the server listens only on tls-port 6390: give --tls (with --cacert, or --cert and --key as it needs)"
+	printf 'port 6391\ndir %s\n' "$T/d" >"$T/plain.conf"
+	run -1 --separate-stderr rdb-install -c "$T/plain.conf" --no-chown --tls "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: config $T/plain.conf: --tls, but no tls-port"
+	run -2 --separate-stderr rdb-install -c "$T/plain.conf" --cacert "$C/ca.crt" "$T/b.rdb"
+	assert_equal "${stderr_lines[0]}" "rdb-install: --cacert needs --tls"
+	assert_equal "$(ls -A "$T/d")" ""
 }
