@@ -193,3 +193,71 @@ rdb_saves() { rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_saves://p
 	assert_equal "${stderr_lines[0]}" "rdb-install: --cacert needs --tls"
 	assert_equal "$(ls -A "$T/d")" ""
 }
+
+@test "redis-backup and redis-restore over mutual TLS (REDIS_TLS_*): the same DEBUG DIGEST" {
+	swift_start
+	redis_start_tls src "$C/server.crt" "$C/server.key" "tls-auth-clients yes"
+	redis_populate src 100
+	want=$(redis_digest src)
+	keys=$(rcli src INFO keyspace | tr -d '\r' |
+		sed -n 's/^db[0-9]*:keys=\([0-9]*\),.*/\1/p' | awk '{ s += $1 } END { print s }')
+	rdb-pack --keygen -o "$T/key.txt" 2>/dev/null
+	rdb-pack -y <"$T/key.txt" >"$T/recipients.txt"
+	envf=$T/redis-backup
+	cat >"$envf" <<-EOF
+	REDIS_HOST=127.0.0.1
+	REDIS_PORT=$RTLSPORT
+	REDIS_TLS=1
+	REDIS_TLS_CACERT=$C/ca.crt
+	REDIS_TLS_CERT=$C/client.crt
+	REDIS_TLS_KEY=$C/client.key
+	REDIS_BACKUP_PREFIX=test/tls
+	REDIS_BACKUP_RECIPIENTS_FILE=$T/recipients.txt
+	REDIS_BACKUP_IDENTITY_FILE=$T/key.txt
+	REDIS_BACKUP_LOCK=$T/backup.lock
+	EOF
+	chmod 600 "$envf"
+	run -0 --separate-stderr "$RDBPIPE_TOP/contrib/redis-backup" -c "$envf" --verify
+	object=$output
+	assert_regex "$object" '^test/tls/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z\.rdb\.xz\.age$'
+	# The metadata comes from redis-cli over TLS too.
+	run -0 swift_cli stat database_backups "$object"
+	assert_output --partial "Meta Keys: $keys"
+	assert_output --regexp "Meta Redis-Version: 7\."
+
+	redis_start_tls dst "$C/server.crt" "$C/server.key" "tls-auth-clients yes"
+	rcli dst SET only-in-dst 1 >/dev/null
+	echo "REDIS_CONF=$RCONF" >>"$envf"
+	echo "REDIS_RESTORE_INSTALL_ARGS=--no-chown" >>"$envf"
+	run -0 --separate-stderr "$RDBPIPE_TOP/contrib/redis-restore" -c "$envf" -q
+	assert_equal "$stderr" ""
+	[ "$(redis_digest dst)" = "$want" ] || fail "digest differs after restore"
+	# rdb-install's checks went over TLS: a wrong CA stops it first.
+	sed "s|^REDIS_TLS_CACERT=.*|REDIS_TLS_CACERT=$C/other-ca.crt|" "$envf" >"$T/wrong-ca"
+	chmod 600 "$T/wrong-ca"
+	run -1 --separate-stderr "$RDBPIPE_TOP/contrib/redis-restore" -c "$T/wrong-ca" -q
+	assert_equal "${stderr_lines[0]}" "rdb-install: connect 127.0.0.1:$RTLSPORT: TLS handshake: certificate verify failed: self-signed certificate in certificate chain"
+	[ "$(redis_digest dst)" = "$want" ] || fail "the refused restore changed data"
+
+	# Without the client certificate, the first contact (redis-cli's
+	# INFO) fails, and nothing more is stored.
+	sed -i '/^REDIS_TLS_CERT=/d; /^REDIS_TLS_KEY=/d' "$envf"
+	run -1 --separate-stderr "$RDBPIPE_TOP/contrib/redis-backup" -c "$envf"
+	assert_regex "$stderr" "^redis-backup: redis: "
+	run -0 swift-ls test/tls/
+	assert_output "$object"
+}
+
+@test "redis-backup: REDIS_TLS with a socket, or not 0 or 1, is refused" {
+	envf=$T/redis-backup
+	printf 'REDIS_TLS=1\nREDIS_SOCKET=%s\nREDIS_BACKUP_LOCK=%s\n' "$T/x.sock" "$T/lock" >"$envf"
+	chmod 600 "$envf"
+	run -1 --separate-stderr "$RDBPIPE_TOP/contrib/redis-backup" -c "$envf"
+	assert_equal "$stderr" "redis-backup: REDIS_TLS=1 needs REDIS_HOST and REDIS_PORT (the TLS port), not REDIS_SOCKET"
+	printf 'REDIS_TLS=yes\nREDIS_BACKUP_LOCK=%s\n' "$T/lock" >"$envf"
+	run -1 --separate-stderr "$RDBPIPE_TOP/contrib/redis-backup" -c "$envf"
+	assert_equal "$stderr" "redis-backup: REDIS_TLS=yes: 1 (on) or 0 (off)"
+	echo "REDIS_BACKUP_IDENTITY_FILE=$T/key.txt" >>"$envf"
+	run -1 --separate-stderr "$RDBPIPE_TOP/contrib/redis-restore" -c "$envf" x
+	assert_equal "$stderr" "redis-restore: REDIS_TLS=yes: 1 (on) or 0 (off)"
+}
