@@ -114,22 +114,29 @@ redis_append(struct redis_ctx *c, int argc, const char **argv)
 	return 0;
 }
 
-int
-redis_flush(struct redis_ctx *c)
+/* Writes all of buf; returns 0 or -1 (c broken). */
+static int
+write_all(struct redis_ctx *c, const char *buf, size_t len)
 {
 	char e[ERRSTR_LEN];
 	size_t off = 0;
 	ssize_t n;
 
-	while (off < c->olen) {
-		if ((n = conn_write(c, c->obuf + off, c->olen - off, e)) < 0) {
-			c->olen = 0;
+	while (off < len) {
+		if ((n = conn_write(c, buf + off, len - off, e)) < 0)
 			return fail(c, REDIS_ERR_IO, e);
-		}
 		off += (size_t)n;
 	}
-	c->olen = 0;
 	return 0;
+}
+
+int
+redis_flush(struct redis_ctx *c)
+{
+	size_t len = c->olen;
+
+	c->olen = 0;
+	return write_all(c, c->obuf, len);
 }
 
 int
@@ -264,7 +271,6 @@ redis_auth(struct redis_ctx *c, const struct redis_conn *o, int *down,
 	size_t lens[3];
 	redisReply *r;
 	char what[320] = "AUTH", *cmd;
-	size_t cmdlen;
 	int argc = 0, len, sent;
 
 	argv[argc] = "AUTH";
@@ -279,12 +285,10 @@ redis_auth(struct redis_ctx *c, const struct redis_conn *o, int *down,
 		snprintf(what, sizeof(what), "AUTH on %s", redis_name(o));
 	if ((len = redisFormatCommandArgv(&cmd, argc, argv, lens)) < 0)
 		return errstr_set(errstr, "%s: out of memory", what);
-	c->obuf = cmd;
-	c->olen = cmdlen = (size_t)len;
-	sent = redis_flush(c);
-	explicit_bzero(cmd, cmdlen);
+	/* Written from its own buffer, which is wiped: never queued. */
+	sent = write_all(c, cmd, (size_t)len);
+	explicit_bzero(cmd, (size_t)len);
 	redisFreeCommand(cmd);
-	c->obuf = NULL;
 	if (sent < 0 || redis_get_reply(c, &r) < 0) {
 		/* A server going down may close the connection here. */
 		if (down != NULL)

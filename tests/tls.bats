@@ -62,6 +62,18 @@ rdb_saves() { rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_saves://p
 	assert_regex "${stderr_lines[0]}" "^rdb-snap: connected to localhost:$RTLSPORT over TLSv1\.[23] \([A-Z0-9_-]+\), certificate verified for localhost$"
 }
 
+@test "a password over TLS: AUTH follows the handshake; a wrong one is the server's reason" {
+	redis_start_tls a "$C/server.crt" "$C/server.key" "requirepass s3cret"
+	REDISCLI_AUTH=s3cret redis_populate a 20
+	REDISCLI_AUTH=wrong run -1 --separate-stderr tsnap --cacert "$C/ca.crt"
+	assert_equal "$stderr" "rdb-snap: AUTH: WRONGPASS invalid username-password pair or user is disabled."
+	REDISCLI_AUTH=s3cret run -0 --separate-stderr tsnap --cacert "$C/ca.crt" --sync
+	assert_equal "$stderr" ""
+	redis_start_from b "$T/out.rdb"
+	REDISCLI_AUTH=s3cret run -0 rcli a DEBUG DIGEST
+	assert_equal "$output" "$(redis_digest b)"
+}
+
 @test "a server certificate from another CA is refused with the verify reason, before any save" {
 	redis_start_tls a "$C/server.crt" "$C/server.key"
 	for mode in "" --sync; do
