@@ -30,6 +30,9 @@ redis_name(const struct redis_conn *o)
 
 	if (o->sock != NULL)
 		snprintf(name, sizeof(name), "%s", o->sock);
+	else if (o->host != NULL && strchr(o->host, ':') != NULL)
+		snprintf(name, sizeof(name), "[%s]:%d", o->host,
+		    o->port != 0 ? o->port : REDIS_DEFAULT_PORT);
 	else
 		snprintf(name, sizeof(name), "%s:%d",
 		    o->host != NULL ? o->host : REDIS_DEFAULT_HOST,

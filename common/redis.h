@@ -39,8 +39,8 @@ struct redis_conn {
  * holding what came in past the last reply. */
 struct redis_ctx;
 
-/* The server's name for messages ("SOCKET" or "HOST:PORT") in a static
- * buffer. */
+/* The server's name for messages ("SOCKET", "HOST:PORT" or, for an IPv6
+ * address, "[HOST]:PORT") in a static buffer. */
 const char *redis_name(const struct redis_conn *o);
 
 /* Connects and, with a password, sends AUTH; returns the context or NULL

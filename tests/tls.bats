@@ -106,7 +106,7 @@ rdb_saves() { rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_saves://p
 	assert_equal "$stderr" ""
 	# The certificate names 127.0.0.1, not ::1, where Redis listens too.
 	run -1 --separate-stderr rdb-snap -h ::1 -p "$RTLSPORT" --tls --cacert "$C/ca.crt"
-	assert_equal "$stderr" "rdb-snap: connect ::1:$RTLSPORT: TLS handshake: certificate verify failed: IP address mismatch"
+	assert_equal "$stderr" "rdb-snap: connect [::1]:$RTLSPORT: TLS handshake: certificate verify failed: IP address mismatch"
 }
 
 @test "mutual TLS: --cert and --key pass tls-auth-clients yes; without them, a clear refusal" {

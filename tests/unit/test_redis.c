@@ -162,6 +162,9 @@ main(void)
 	o.host = "db2";
 	o.port = 7000;
 	ok(strcmp(redis_name(&o), "db2:7000") == 0, "host and port");
+	o.host = "::1";
+	ok(strcmp(redis_name(&o), "[::1]:7000") == 0, "an IPv6 address in "
+	    "brackets");
 	o.sock = "/run/redis.sock";
 	ok(strcmp(redis_name(&o), "/run/redis.sock") == 0, "a socket wins");
 
