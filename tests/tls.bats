@@ -273,3 +273,26 @@ rdb_saves() { rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_saves://p
 	run -1 --separate-stderr "$RDBPIPE_TOP/contrib/redis-restore" -c "$envf" x
 	assert_equal "$stderr" "redis-restore: REDIS_TLS=yes: 1 (on) or 0 (off)"
 }
+
+@test "redis-backup --dry-run: each REDIS_TLS_* setting becomes its option; REDIS_TLS_INSECURE=1 reaches a self-signed server" {
+	redis_start_tls a "$C/self.crt" "$C/self.key"
+	envf=$T/redis-backup
+	cat >"$envf" <<-EOF
+	REDIS_HOST=127.0.0.1
+	REDIS_PORT=$RTLSPORT
+	REDIS_TLS=1
+	REDIS_TLS_CACERTDIR=$C
+	REDIS_TLS_SNI=localhost
+	REDIS_TLS_INSECURE=1
+	REDIS_BACKUP_PREFIX=test/tls
+	REDIS_BACKUP_LOCK=$T/backup.lock
+	EOF
+	chmod 600 "$envf"
+	run -0 --separate-stderr "$RDBPIPE_TOP/contrib/redis-backup" -c "$envf" --dry-run
+	assert_regex "$output" "^rdb-snap -h 127\.0\.0\.1 -p $RTLSPORT --tls --cacertdir $C --sni localhost --insecure \| rdb-pack "
+	# Without REDIS_TLS_INSECURE, redis-cli's INFO is refused first.
+	sed -i '/^REDIS_TLS_INSECURE=/d' "$envf"
+	run -1 --separate-stderr "$RDBPIPE_TOP/contrib/redis-backup" -c "$envf" --dry-run
+	assert_regex "$stderr" "^redis-backup: redis: "
+	assert_equal "$output" ""
+}
