@@ -47,6 +47,7 @@ struct redis_ctx {
 	char		*obuf;		/* formatted commands not yet written */
 	size_t		 olen;
 	int		 err;		/* REDIS_ERR_IO, _EOF, ...; 0: none */
+	int		 wrerrno;	/* errno of a failed write */
 	char		 errstr[ERRSTR_LEN];
 };
 
@@ -126,8 +127,10 @@ write_all(struct redis_ctx *c, const char *buf, size_t len)
 	ssize_t n;
 
 	while (off < len) {
-		if ((n = conn_write(c, buf + off, len - off, e)) < 0)
+		if ((n = conn_write(c, buf + off, len - off, e)) < 0) {
+			c->wrerrno = errno;
 			return fail(c, REDIS_ERR_IO, e);
+		}
 		off += (size_t)n;
 	}
 	return 0;
@@ -293,9 +296,11 @@ redis_auth(struct redis_ctx *c, const struct redis_conn *o, int *down,
 	explicit_bzero(cmd, (size_t)len);
 	redisFreeCommand(cmd);
 	if (sent < 0 || redis_get_reply(c, &r) < 0) {
-		/* A server going down may close the connection here. */
+		/* A server going down may close the connection here, or
+		 * reset it under our write. */
 		if (down != NULL)
-			*down = c->err == REDIS_ERR_EOF;
+			*down = c->err == REDIS_ERR_EOF ||
+			    c->wrerrno == EPIPE || c->wrerrno == ECONNRESET;
 		return errstr_set(errstr, "%s: %s", what, c->errstr);
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
