@@ -289,7 +289,7 @@ rdb_saves() { rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_saves://p
 	EOF
 	chmod 600 "$envf"
 	run -0 --separate-stderr "$RDBPIPE_TOP/contrib/redis-backup" -c "$envf" --dry-run
-	assert_regex "$output" "^rdb-snap -h 127\.0\.0\.1 -p $RTLSPORT --tls --cacertdir $C --sni localhost --insecure \| rdb-pack "
+	assert_regex "$output" "^rdb-snap -h 127\.0\.0\.1 -p $RTLSPORT --tls --cacertdir $C --sni localhost --insecure( --[a-z-]+ [^ |]+)* \| rdb-pack "
 	# Without REDIS_TLS_INSECURE, redis-cli's INFO is refused first.
 	sed -i '/^REDIS_TLS_INSECURE=/d' "$envf"
 	run -1 --separate-stderr "$RDBPIPE_TOP/contrib/redis-backup" -c "$envf" --dry-run
