@@ -11,7 +11,7 @@ MANDIR   = $(PREFIX)/share/man
 DOCDIR   = $(PREFIX)/share/doc/rdbpipe
 
 CC      ?= cc
-PKGS     = hiredis liblzma libzstd libsodium libcurl
+PKGS     = hiredis liblzma libzstd libsodium libcurl openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -51,7 +51,7 @@ $(B)/common/%.o: common/%.c $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B)/cmd/%.o: cmd/%.c cmd/cmd.h $(wildcard common/*.h)
+$(B)/cmd/%.o: cmd/%.c $(wildcard cmd/*.h) $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmdtls.h"
 #include "cli.h"
 #include "install.h"
 #include "opt.h"
@@ -37,6 +38,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: rdb-install [-c REDIS_CONF] [--owner USER:GROUP | --no-chown]\n"
 	    "                   [--service NAME | --start-cmd CMD --stop-cmd CMD]\n"
+	    "                   [--tls [--cacert FILE] [--cacertdir DIR] [--cert FILE]\n"
+	    "                   [--key FILE] [--sni NAME] [--insecure]]\n"
 	    "                   [--timeout DUR] [--dry-run] [--rollback] [-v | -q]\n"
 	    "                   [--progress | --no-progress] [FILE]\n");
 }
@@ -144,6 +147,25 @@ failed(const char *e, int rolled)
 	exit(1);
 }
 
+/* With --tls the server's checks go to its tls-port over TLS (Redis has
+ * none on its unix socket); without, a server reachable only there is
+ * refused up front rather than failing at the first check. */
+static void
+use_tls(const char *conf, struct tls_ctx *t)
+{
+	if (t != NULL && in.srv.tls_port == 0)
+		errx(1, "config %s: --tls, but no tls-port", conf);
+	if (t == NULL && in.srv.sock == NULL && in.srv.port == 0)
+		errx(1, "config %s: the server listens only on tls-port %d: "
+		    "give --tls (with --cacert, or --cert and --key as it "
+		    "needs)", conf, in.srv.tls_port);
+	in.srv.tls = t;
+	if (t != NULL) {
+		in.srv.sock = NULL;
+		in.srv.port = in.srv.tls_port;
+	}
+}
+
 enum {
 	OPT_OWNER = 256, OPT_NO_CHOWN, OPT_SERVICE, OPT_START, OPT_STOP,
 	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK
@@ -162,6 +184,7 @@ main(int argc, char *argv[])
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "rollback", no_argument, NULL, OPT_ROLLBACK },
+		TLS_LONGOPTS,
 		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -170,6 +193,8 @@ main(int argc, char *argv[])
 	const char *start_cmd = NULL, *stop_cmd = NULL, *input = NULL;
 	const char *name = "<stdin>";
 	struct secret pass;
+	struct tls_opts to;
+	struct tls_ctx *tls;
 	struct progress pr;
 	struct stat st;
 	char e[ERRSTR_LEN];
@@ -178,11 +203,12 @@ main(int argc, char *argv[])
 	uint64_t timeout = DEFAULT_TIMEOUT, insize = 0;
 
 	memset(&pass, 0, sizeof(pass));
+	memset(&to, 0, sizeof(to));
 	if (cli_init(e) < 0)
 		errx(1, "%s", e);
 	cli_out_init(&co);
 	while ((c = getopt_long(argc, argv, "c:" CLI_OUT_SHORTOPTS, longopts, NULL)) != -1) {
-		if (cli_out_option(&co, c))
+		if (cli_out_option(&co, c) || tls_option(&to, c, optarg))
 			continue;
 		switch (c) {
 		case 'c':
@@ -234,8 +260,11 @@ main(int argc, char *argv[])
 	if (co.verbose && co.quiet)
 		usage_error("-v and -q exclude each other");
 
+	tls = cmd_tls_ctx(&to, co.quiet);
+
 	if (install_load_conf(&in, conf, e) < 0)
 		errx(1, "%s", e);
+	use_tls(conf, tls);
 	/* REDISCLI_AUTH, as redis-cli, wins over the config's password. */
 	if ((r = secret_from_env(&pass, "REDISCLI_AUTH", e)) < 0)
 		errx(1, "%s", e);

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "cmdtls.h"
 #include "cli.h"
 #include "io.h"
 #include "opt.h"
@@ -30,6 +31,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: rdb-snap [-h HOST] [-p PORT] [-s SOCKET] [--user USER] [--pass-file FILE]\n"
+	    "                [--tls [--cacert FILE] [--cacertdir DIR] [--cert FILE]\n"
+	    "                [--key FILE] [--sni NAME] [--insecure]]\n"
 	    "                [--dir DIR] [--dbfilename NAME] [--sync] [--timeout SECS]\n"
 	    "                [--remove] [--info-file FILE] [-v | -q] [--progress | --no-progress]\n"
 	    "                > dump.rdb\n");
@@ -112,21 +115,23 @@ main(int argc, char *argv[])
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "remove", no_argument, NULL, OPT_REMOVE },
 		{ "info-file", required_argument, NULL, OPT_INFO_FILE },
+		TLS_LONGOPTS,
 		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct redis_conn rc;
 	struct snap_opts so;
+	struct tls_opts to;
 	struct snap_result res;
 	struct secret pass;
 	struct progress pr;
 	struct io_fdsink out = { STDOUT_FILENO, "<stdout>" };
 	double t0;
 	struct stat st;
-	redisContext *c;
+	struct redis_ctx *c;
 	const char *passfile = NULL, *info_file = NULL;
-	char e[ERRSTR_LEN];
+	char e[ERRSTR_LEN], tlsdesc[256];
 	struct cli_out co;
 	int ch, sync = 0, fd = -1;
 	int failed;
@@ -135,6 +140,7 @@ main(int argc, char *argv[])
 
 	memset(&rc, 0, sizeof(rc));
 	memset(&so, 0, sizeof(so));
+	memset(&to, 0, sizeof(to));
 	memset(&res, 0, sizeof(res));
 	memset(&pass, 0, sizeof(pass));
 	if (cli_init(e) < 0)
@@ -143,7 +149,7 @@ main(int argc, char *argv[])
 	cli_out_init(&co);
 	while ((ch = getopt_long(argc, argv, "h:p:s:" CLI_OUT_SHORTOPTS, longopts,
 	    NULL)) != -1) {
-		if (cli_out_option(&co, ch))
+		if (cli_out_option(&co, ch) || tls_option(&to, ch, optarg))
 			continue;
 		switch (ch) {
 		case 'h':
@@ -195,6 +201,10 @@ main(int argc, char *argv[])
 		usage_error("--remove, --dir and --dbfilename are for local mode, not --sync");
 	if (rc.sock != NULL && (rc.host != NULL || rc.port != 0))
 		usage_error("-s does not go with -h or -p");
+	if (rc.sock != NULL && to.on)
+		usage_error("--tls does not go with -s (Redis has no TLS on "
+		    "unix sockets)");
+	rc.tls = cmd_tls_ctx(&to, co.quiet);
 	if (cli_binary_out(STDOUT_FILENO, e) < 0)
 		errx(1, "%s", e);
 
@@ -207,6 +217,10 @@ main(int argc, char *argv[])
 	secret_free(&pass);
 	if (c == NULL)
 		errx(1, "%s", e);
+	if (co.verbose && !co.quiet &&
+	    redis_tls_describe(c, tlsdesc, sizeof(tlsdesc)) == 0)
+		fprintf(stderr, "%s: connected to %s over %s\n", prog,
+		    redis_name(&rc), tlsdesc);
 
 	t0 = clock_now();
 	progress_init(&pr, prog, cli_out_progress(&co), 0);
@@ -221,7 +235,8 @@ main(int argc, char *argv[])
 			failed = snap_stream(fd, &out, &pr, &res, e) < 0;
 	}
 	progress_end(&pr);
-	redisFree(c);
+	redis_free(c);
+	tls_ctx_free(rc.tls);
 	if (failed)
 		errx(1, "%s", e);
 	if (info_file != NULL)

@@ -124,6 +124,7 @@ install_load_conf(struct install *in, const char *path, char *errstr)
 		in->srv.sock = sock;
 	}
 	in->srv.port = atoi(conf_get(&c, "port", "6379"));
+	in->srv.tls_port = atoi(conf_get(&c, "tls-port", "0"));
 	bind = "127.0.0.1";
 	if ((l = conf_last(&c, "bind")) != NULL && l->argc > 1) {
 		bind = l->argv[1] + (l->argv[1][0] == '-');
@@ -134,7 +135,8 @@ install_load_conf(struct install *in, const char *path, char *errstr)
 	}
 	snprintf(host, sizeof(host), "%s", bind);
 	in->srv.host = host;
-	if (in->srv.sock == NULL && in->srv.port == 0) {
+	if (in->srv.sock == NULL && in->srv.port == 0 &&
+	    in->srv.tls_port == 0) {
 		errstr_set(errstr, "config %s: neither unixsocket nor a port "
 		    "to reach the server", in->conf);
 		goto out;

@@ -1,12 +1,27 @@
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "errstr.h"
-#include "io.h"
 #include "redis.h"
+#include "tls.h"
+
+/* The handshake's own limit when the caller has none. */
+#define TLS_HANDSHAKE_MS 10000
 
 const char *
 redis_name(const struct redis_conn *o)
@@ -15,6 +30,9 @@ redis_name(const struct redis_conn *o)
 
 	if (o->sock != NULL)
 		snprintf(name, sizeof(name), "%s", o->sock);
+	else if (o->host != NULL && strchr(o->host, ':') != NULL)
+		snprintf(name, sizeof(name), "[%s]:%d", o->host,
+		    o->port != 0 ? o->port : REDIS_DEFAULT_PORT);
 	else
 		snprintf(name, sizeof(name), "%s:%d",
 		    o->host != NULL ? o->host : REDIS_DEFAULT_HOST,
@@ -22,16 +40,190 @@ redis_name(const struct redis_conn *o)
 	return name;
 }
 
-/* The reason hiredis gives for a failed context; a socket timeout shows
- * as EAGAIN there, which reads better as what it is. */
-static const char *
-ctx_reason(const redisContext *c)
+struct redis_ctx {
+	int		 fd;
+	struct tls_conn	*tls;
+	redisReader	*reader;
+	char		*obuf;		/* formatted commands not yet written */
+	size_t		 olen;
+	int		 err;		/* REDIS_ERR_IO, _EOF, ...; 0: none */
+	int		 wrerrno;	/* errno of a failed write */
+	char		 errstr[ERRSTR_LEN];
+};
+
+/* Marks c broken with a reason; returns -1. */
+static int
+fail(struct redis_ctx *c, int err, const char *why)
 {
-	if (c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return "timed out";
-	if (c->err == REDIS_ERR_EOF)
-		return "the server closed the connection";
+	c->err = err;
+	snprintf(c->errstr, sizeof(c->errstr), "%s", why);
+	return -1;
+}
+
+/* One read from the socket or the TLS session: the count, 0 at the
+ * server's close, or -1 with the reason in e. */
+static ssize_t
+conn_read(struct redis_ctx *c, void *buf, size_t len, char *e)
+{
+	ssize_t n;
+
+	if (c->tls != NULL)
+		return tls_read(c->tls, buf, len, e);
+	for (;;) {
+		if ((n = read(c->fd, buf, len)) >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		/* A socket timeout shows as EAGAIN. */
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return errstr_set(e, "timed out");
+		return errstr_set(e, "%s", strerror(errno));
+	}
+}
+
+static ssize_t
+conn_write(struct redis_ctx *c, const void *buf, size_t len, char *e)
+{
+	ssize_t n;
+
+	if (c->tls != NULL)
+		return tls_write(c->tls, buf, len, e);
+	for (;;) {
+		if ((n = send(c->fd, buf, len, MSG_NOSIGNAL)) >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return errstr_set(e, "timed out");
+		return errstr_set(e, "%s", strerror(errno));
+	}
+}
+
+int
+redis_append(struct redis_ctx *c, int argc, const char **argv)
+{
+	char *cmd, *nbuf;
+	int len;
+
+	if ((len = redisFormatCommandArgv(&cmd, argc, argv, NULL)) < 0)
+		return fail(c, REDIS_ERR_OOM, "out of memory");
+	if ((nbuf = realloc(c->obuf, c->olen + (size_t)len)) == NULL) {
+		redisFreeCommand(cmd);
+		return fail(c, REDIS_ERR_OOM, "out of memory");
+	}
+	memcpy(nbuf + c->olen, cmd, (size_t)len);
+	c->obuf = nbuf;
+	c->olen += (size_t)len;
+	redisFreeCommand(cmd);
+	return 0;
+}
+
+/* Writes all of buf; returns 0 or -1 (c broken). */
+static int
+write_all(struct redis_ctx *c, const char *buf, size_t len)
+{
+	char e[ERRSTR_LEN];
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < len) {
+		if ((n = conn_write(c, buf + off, len - off, e)) < 0) {
+			c->wrerrno = errno;
+			return fail(c, REDIS_ERR_IO, e);
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+int
+redis_flush(struct redis_ctx *c)
+{
+	size_t len = c->olen;
+
+	c->olen = 0;
+	return write_all(c, c->obuf, len);
+}
+
+int
+redis_get_reply(struct redis_ctx *c, redisReply **r)
+{
+	char buf[16384], e[ERRSTR_LEN];
+	void *v = NULL;
+	ssize_t n;
+
+	*r = NULL;
+	if (c->err)
+		return -1;
+	if (redis_flush(c) < 0)
+		return -1;
+	for (;;) {
+		if (redisReaderGetReply(c->reader, &v) != REDIS_OK)
+			return fail(c, REDIS_ERR_PROTOCOL, c->reader->errstr);
+		if (v != NULL) {
+			*r = v;
+			return 0;
+		}
+		if ((n = conn_read(c, buf, sizeof(buf), e)) < 0)
+			return fail(c, REDIS_ERR_IO, e);
+		if (n == 0)
+			return fail(c, REDIS_ERR_EOF,
+			    "the server closed the connection");
+		if (redisReaderFeed(c->reader, buf, (size_t)n) != REDIS_OK)
+			return fail(c, REDIS_ERR_PROTOCOL, c->reader->errstr);
+	}
+}
+
+ssize_t
+redis_read(struct redis_ctx *c, void *buf, size_t len, char *errstr)
+{
+	redisReader *r = c->reader;
+	size_t n;
+
+	if (r->len > r->pos) {
+		n = r->len - r->pos;
+		if (n > len)
+			n = len;
+		memcpy(buf, r->buf + r->pos, n);
+		r->pos += n;
+		return (ssize_t)n;
+	}
+	return conn_read(c, buf, len, errstr);
+}
+
+const char *
+redis_errstr(const struct redis_ctx *c)
+{
 	return c->errstr;
+}
+
+int
+redis_broken(const struct redis_ctx *c)
+{
+	return c->err != 0;
+}
+
+int
+redis_tls_describe(const struct redis_ctx *c, char *out, size_t len)
+{
+	if (c->tls == NULL)
+		return -1;
+	tls_describe(c->tls, out, len);
+	return 0;
+}
+
+void
+redis_free(struct redis_ctx *c)
+{
+	if (c == NULL)
+		return;
+	tls_free(c->tls);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->reader != NULL)
+		redisReaderFree(c->reader);
+	free(c->obuf);
+	free(c);
 }
 
 /* What a command is called in messages: the name and up to two arguments,
@@ -49,7 +241,7 @@ cmd_what(char *buf, size_t len, int argc, const char **argv)
 }
 
 redisReply *
-redis_cmd(redisContext *c, char *errstr, int argc, const char **argv)
+redis_cmd(struct redis_ctx *c, char *errstr, int argc, const char **argv)
 {
 	char what[96];
 
@@ -58,14 +250,13 @@ redis_cmd(redisContext *c, char *errstr, int argc, const char **argv)
 }
 
 redisReply *
-redis_cmd_as(redisContext *c, const char *what, char *errstr, int argc,
+redis_cmd_as(struct redis_ctx *c, const char *what, char *errstr, int argc,
     const char **argv)
 {
 	redisReply *r;
 
-	r = redisCommandArgv(c, argc, argv, NULL);
-	if (r == NULL) {
-		errstr_set(errstr, "%s: %s", what, ctx_reason(c));
+	if (redis_append(c, argc, argv) < 0 || redis_get_reply(c, &r) < 0) {
+		errstr_set(errstr, "%s: %s", what, c->errstr);
 		return NULL;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
@@ -76,15 +267,17 @@ redis_cmd_as(redisContext *c, const char *what, char *errstr, int argc,
 	return r;
 }
 
+/* AUTH [user] password; the password is formatted with its length (it
+ * may hold any byte) and the buffer holding it wiped once written. */
 static int
-redis_auth(redisContext *c, const struct redis_conn *o, int *down,
+redis_auth(struct redis_ctx *c, const struct redis_conn *o, int *down,
     char *errstr)
 {
 	const char *argv[3];
 	size_t lens[3];
-	redisReply *r = NULL;
-	char what[320] = "AUTH", *cmd = NULL;
-	int argc = 0, n, saved;
+	redisReply *r;
+	char what[320] = "AUTH", *cmd;
+	int argc = 0, len, sent;
 
 	argv[argc] = "AUTH";
 	lens[argc++] = 4;
@@ -96,24 +289,19 @@ redis_auth(redisContext *c, const struct redis_conn *o, int *down,
 	lens[argc++] = o->pass_len;
 	if (o->named)
 		snprintf(what, sizeof(what), "AUTH on %s", redis_name(o));
-	/* The command is written here, not through hiredis's output buffer,
-	 * which would free the password without wiping it. */
-	if ((n = redisFormatCommandArgv(&cmd, argc, argv, lens)) < 0)
+	if ((len = redisFormatCommandArgv(&cmd, argc, argv, lens)) < 0)
 		return errstr_set(errstr, "%s: out of memory", what);
-	saved = io_writeall(c->fd, cmd, (size_t)n) < 0 ? errno : 0;
-	explicit_bzero(cmd, (size_t)n);
+	/* Written from its own buffer, which is wiped: never queued. */
+	sent = write_all(c, cmd, (size_t)len);
+	explicit_bzero(cmd, (size_t)len);
 	redisFreeCommand(cmd);
-	if (saved != 0) {
+	if (sent < 0 || redis_get_reply(c, &r) < 0) {
+		/* A server going down may close the connection here, or
+		 * reset it under our write. */
 		if (down != NULL)
-			*down = saved == EPIPE || saved == ECONNRESET;
-		return errstr_set(errstr, "%s: %s", what, saved == EAGAIN ||
-		    saved == EWOULDBLOCK ? "timed out" : strerror(saved));
-	}
-	if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
-		/* A server going down may close the connection here. */
-		if (down != NULL)
-			*down = c->err == REDIS_ERR_EOF;
-		return errstr_set(errstr, "%s: %s", what, ctx_reason(c));
+			*down = c->err == REDIS_ERR_EOF ||
+			    c->wrerrno == EPIPE || c->wrerrno == ECONNRESET;
+		return errstr_set(errstr, "%s: %s", what, c->errstr);
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		errstr_set(errstr, "%s: %s", what, r->str);
@@ -124,46 +312,177 @@ redis_auth(redisContext *c, const struct redis_conn *o, int *down,
 	return 0;
 }
 
-redisContext *
+/* Waits for a non-blocking connect; returns 0, or -1 with errno set. */
+static int
+connect_wait(int fd, long timeout_ms)
+{
+	struct pollfd p = { fd, POLLOUT, 0 };
+	socklen_t len = sizeof(int);
+	int n, soerr = 0;
+
+	do
+		n = poll(&p, 1, (int)timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		return -1;
+	if (soerr != 0) {
+		errno = soerr;
+		return -1;
+	}
+	return 0;
+}
+
+/* A connected TCP socket to host:port, each address tried in turn,
+ * within timeout_ms each when it is not 0; returns it, or -1 with errno
+ * set (or *gai a getaddrinfo code). */
+static int
+tcp_connect(const char *host, int port, long timeout_ms, int *gai)
+{
+	struct addrinfo hints, *res, *a;
+	char service[16];
+	int fd = -1, saved = ECONNREFUSED, one = 1, fl;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(service, sizeof(service), "%d", port);
+	if ((*gai = getaddrinfo(host, service, &hints, &res)) != 0)
+		return -1;
+	for (a = res; a != NULL; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC,
+		    a->ai_protocol);
+		if (fd < 0) {
+			saved = errno;
+			continue;
+		}
+		fl = fcntl(fd, F_GETFL);
+		if (timeout_ms > 0)
+			fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 ||
+		    (errno == EINPROGRESS && timeout_ms > 0 &&
+		    connect_wait(fd, timeout_ms) == 0)) {
+			fcntl(fd, F_SETFL, fl);
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
+			break;
+		}
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		errno = saved;
+	return fd;
+}
+
+static int
+unix_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, saved;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* Sets the limit on each read and write on fd (0: none); returns 0 or
+ * -1. */
+static int
+set_timeout(int fd, long ms)
+{
+	struct timeval tv = { ms / 1000, ms % 1000 * 1000 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return -1;
+	return 0;
+}
+
+/* The socket, its timeouts and, when asked, TLS on it: one PING proves
+ * the session (TLS 1.3 servers refuse a client certificate only after
+ * the handshake, on the first read). */
+static int
+redis_open(struct redis_ctx *c, const struct redis_conn *o, int *down,
+    char *errstr)
+{
+	const char *host = o->host != NULL ? o->host : REDIS_DEFAULT_HOST;
+	const char *ping[] = { "PING" };
+	redisReply *r;
+	int gai = 0;
+
+	errno = 0;
+	c->fd = o->sock != NULL ? unix_connect(o->sock) :
+	    tcp_connect(host, o->port != 0 ? o->port : REDIS_DEFAULT_PORT,
+	    o->timeout_ms, &gai);
+	if (c->fd < 0) {
+		if (gai != 0)
+			return errstr_set(errstr, "connect %s: %s",
+			    redis_name(o), gai == EAI_SYSTEM ?
+			    strerror(errno) : gai_strerror(gai));
+		if (down != NULL)
+			*down = errno == ECONNREFUSED || errno == ENOENT;
+		return errstr_sys(errstr, "connect %s", redis_name(o));
+	}
+	/* The same limit on every read and write after the connect. */
+	if (o->timeout_ms > 0 && set_timeout(c->fd, o->timeout_ms) < 0)
+		return errstr_sys(errstr, "connect %s", redis_name(o));
+	if (o->tls == NULL || o->sock != NULL)
+		return 0;
+	/* A plain server never answers a ClientHello: without a limit of
+	 * the caller's, the handshake gets one of its own. */
+	if (o->timeout_ms == 0 && set_timeout(c->fd, TLS_HANDSHAKE_MS) < 0)
+		return errstr_sys(errstr, "connect %s", redis_name(o));
+	if ((c->tls = tls_connect(o->tls, c->fd, host, c->errstr)) == NULL)
+		return errstr_set(errstr, "connect %s: %s%s", redis_name(o),
+		    c->errstr, strcmp(c->errstr, "TLS handshake: timed out") ==
+		    0 ? " (is this a TLS port?)" : "");
+	if (redis_append(c, 1, ping) < 0 || redis_get_reply(c, &r) < 0)
+		return errstr_set(errstr, "connect %s: %s", redis_name(o),
+		    c->errstr);
+	freeReplyObject(r);
+	if (o->timeout_ms == 0 && set_timeout(c->fd, 0) < 0)
+		return errstr_sys(errstr, "connect %s", redis_name(o));
+	return 0;
+}
+
+struct redis_ctx *
 redis_connect(const struct redis_conn *o, int *down, char *errstr)
 {
-	struct timeval tv = { o->timeout_ms / 1000, o->timeout_ms % 1000 * 1000 };
-	const char *host = o->host != NULL ? o->host : REDIS_DEFAULT_HOST;
-	int port = o->port != 0 ? o->port : REDIS_DEFAULT_PORT;
-	redisContext *c;
-	int saved;
+	struct redis_ctx *c;
 
 	if (down != NULL)
 		*down = 0;
-	errno = 0;
-	if (o->sock != NULL)
-		c = o->timeout_ms > 0 ? redisConnectUnixWithTimeout(o->sock, tv) :
-		    redisConnectUnix(o->sock);
-	else
-		c = o->timeout_ms > 0 ? redisConnectWithTimeout(host, port, tv) :
-		    redisConnect(host, port);
-	saved = errno;
-	if (c == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->reader = redisReaderCreate()) == NULL) {
+		free(c);
 		errstr_set(errstr, "connect %s: out of memory", redis_name(o));
 		return NULL;
 	}
-	if (c->err) {
-		if (down != NULL)
-			*down = saved == ECONNREFUSED || saved == ENOENT ||
-			    strstr(c->errstr, strerror(ECONNREFUSED)) != NULL ||
-			    strstr(c->errstr, strerror(ENOENT)) != NULL;
-		errstr_set(errstr, "connect %s: %s", redis_name(o), c->errstr);
-		redisFree(c);
-		return NULL;
-	}
-	/* The same limit on every read and write after the connect. */
-	if (o->timeout_ms > 0 && redisSetTimeout(c, tv) != REDIS_OK) {
-		errstr_set(errstr, "connect %s: %s", redis_name(o), c->errstr);
-		redisFree(c);
-		return NULL;
-	}
-	if (o->pass != NULL && redis_auth(c, o, down, errstr) < 0) {
-		redisFree(c);
+	c->fd = -1;
+	if (redis_open(c, o, down, errstr) < 0 ||
+	    (o->pass != NULL && redis_auth(c, o, down, errstr) < 0)) {
+		redis_free(c);
 		return NULL;
 	}
 	return c;
@@ -208,13 +527,13 @@ redis_info_u64(const char *info, const char *field, uint64_t *v)
 }
 
 char *
-redis_info(redisContext *c, const char *section, char *errstr)
+redis_info(struct redis_ctx *c, const char *section, char *errstr)
 {
 	return redis_info_as(c, section, NULL, errstr);
 }
 
 char *
-redis_info_as(redisContext *c, const char *section, const char *what,
+redis_info_as(struct redis_ctx *c, const char *section, const char *what,
     char *errstr)
 {
 	const char *argv[2] = { "INFO", section };
@@ -241,7 +560,7 @@ redis_info_as(redisContext *c, const char *section, const char *what,
 }
 
 int
-redis_config_get(redisContext *c, const char *name, char *out, size_t len,
+redis_config_get(struct redis_ctx *c, const char *name, char *out, size_t len,
     char *errstr)
 {
 	const char *argv[3] = { "CONFIG", "GET", name };

@@ -42,6 +42,7 @@ conn(const struct server *s, struct redis_conn *o)
 	o->pass_len = s->pass != NULL ? strlen(s->pass) : 0;
 	o->timeout_ms = 2000;
 	o->named = 1;
+	o->tls = s->tls;
 }
 
 static const char *
@@ -55,7 +56,7 @@ where(const struct server *s)
 
 /* Connects and authenticates; returns the context, or NULL with *down set
  * when the server is simply not there. */
-static redisContext *
+static struct redis_ctx *
 connect_auth(struct server *s, int *down, char *errstr)
 {
 	struct redis_conn o;
@@ -67,12 +68,12 @@ connect_auth(struct server *s, int *down, char *errstr)
 int
 server_reachable(struct server *s, char *errstr)
 {
-	redisContext *c;
+	struct redis_ctx *c;
 	int down;
 
 	if ((c = connect_auth(s, &down, errstr)) == NULL)
 		return down ? 0 : -1;
-	redisFree(c);
+	redis_free(c);
 	return 1;
 }
 
@@ -80,7 +81,7 @@ int
 server_command(struct server *s, char *out, size_t outlen, char *errstr,
     int argc, const char **argv)
 {
-	redisContext *c;
+	struct redis_ctx *c;
 	redisReply *r;
 	char cmd[64] = "", what[400];
 	size_t n;
@@ -96,7 +97,7 @@ server_command(struct server *s, char *out, size_t outlen, char *errstr,
 	if ((c = connect_auth(s, &down, errstr)) == NULL)
 		return -1;
 	r = redis_cmd_as(c, what, errstr, argc, argv);
-	redisFree(c);
+	redis_free(c);
 	if (r == NULL)
 		return -1;
 	if (out != NULL && outlen > 0) {
@@ -112,7 +113,7 @@ server_command(struct server *s, char *out, size_t outlen, char *errstr,
 int
 server_info(struct server *s, const char *section, char **out, char *errstr)
 {
-	redisContext *c;
+	struct redis_ctx *c;
 	char what[400];
 	int down;
 
@@ -120,7 +121,7 @@ server_info(struct server *s, const char *section, char **out, char *errstr)
 	if ((c = connect_auth(s, &down, errstr)) == NULL)
 		return -1;
 	*out = redis_info_as(c, section, what, errstr);
-	redisFree(c);
+	redis_free(c);
 	return *out != NULL ? 0 : -1;
 }
 
@@ -349,7 +350,7 @@ int
 server_stop(struct server *s, char *errstr)
 {
 	const char *argv[] = { "SHUTDOWN" };
-	redisContext *c;
+	struct redis_ctx *c;
 	redisReply *r;
 	char what[320];
 	pid_t pid;
@@ -367,10 +368,10 @@ server_stop(struct server *s, char *errstr)
 		 * reply leaves it open. */
 		snprintf(what, sizeof(what), "SHUTDOWN on %s", where(s));
 		r = redis_cmd_as(c, what, errstr, 1, argv);
-		refused = r == NULL && c->err == 0;
+		refused = r == NULL && !redis_broken(c);
 		if (r != NULL)
 			freeReplyObject(r);
-		redisFree(c);
+		redis_free(c);
 		if (refused)
 			return -1;
 	} else if (!down)

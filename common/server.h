@@ -15,11 +15,15 @@
 
 #include "errstr.h"
 
+struct tls_ctx;
+
 struct server {
 	/* Where it listens: the socket when set, else host and port. */
 	const char	*sock;
 	const char	*host;
 	int		 port;
+	int		 tls_port;	/* the config's tls-port; 0: none */
+	struct tls_ctx	*tls;		/* TLS to host:port; NULL: plain */
 	const char	*user;		/* NULL: the default user */
 	const char	*pass;		/* NULL: no AUTH; never printed */
 	/* How it is controlled. */

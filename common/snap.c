@@ -103,7 +103,7 @@ persist_parse(const char *info, struct persist *p, char *errstr)
 }
 
 static int
-persist_get(redisContext *c, struct persist *p, char *errstr)
+persist_get(struct redis_ctx *c, struct persist *p, char *errstr)
 {
 	char *info = redis_info(c, "persistence", errstr);
 	int rc;
@@ -207,7 +207,7 @@ snap_log_reason(const char *log, size_t len, char *out, size_t outlen)
 /* Why the save failed, from the server's log when this host can read it:
  * "WHAT: reason"; fallback is the text when the log says nothing. */
 static int
-save_failed(redisContext *c, const char *dir, const char *what,
+save_failed(struct redis_ctx *c, const char *dir, const char *what,
     const char *fallback, char *errstr)
 {
 	char logfile[PATH_MAX], path[PATH_MAX], reason[ERRSTR_LEN - 40];
@@ -243,7 +243,7 @@ unknown:
 
 /* Finds the dump and whether persistence is off. */
 static int
-locate(redisContext *c, const struct snap_opts *o, struct snap_result *r,
+locate(struct redis_ctx *c, const struct snap_opts *o, struct snap_result *r,
     char *dir, size_t dirlen, char *errstr)
 {
 	char name[PATH_MAX], save[256], aof[16], e[ERRSTR_LEN];
@@ -277,7 +277,7 @@ locate(redisContext *c, const struct snap_opts *o, struct snap_result *r,
 /* With persistence off the dump is a file the disk may not have room for:
  * refuse before the save rather than fill the disk. */
 static int
-check_space(redisContext *c, const char *dir, char *errstr)
+check_space(struct redis_ctx *c, const char *dir, char *errstr)
 {
 	char *info, f[32], u[32];
 	uint64_t used, avail;
@@ -307,31 +307,30 @@ check_space(redisContext *c, const char *dir, char *errstr)
  * Returns 1 when our save is started or scheduled, 0 when another save is
  * running (wait and retry), -1 on failure. */
 static int
-request_save(redisContext *c, struct persist *base, char *errstr)
+request_save(struct redis_ctx *c, struct persist *base, char *errstr)
 {
+	static const char *info[] = { "INFO", "persistence" };
+	static const char *bgsave[] = { "BGSAVE", "SCHEDULE" };
 	redisReply *r = NULL;
-	void *v;
 	int rc;
 
-	if (redisAppendCommand(c, "INFO persistence") != REDIS_OK ||
-	    redisAppendCommand(c, "BGSAVE SCHEDULE") != REDIS_OK ||
-	    redisGetReply(c, &v) != REDIS_OK)
-		return errstr_set(errstr, "INFO persistence: %s", c->errstr);
-	r = v;
+	if (redis_append(c, 2, info) < 0 || redis_append(c, 2, bgsave) < 0 ||
+	    redis_get_reply(c, &r) < 0)
+		return errstr_set(errstr, "INFO persistence: %s",
+		    redis_errstr(c));
 	if (r->type != REDIS_REPLY_STRING) {
 		rc = errstr_set(errstr, "INFO persistence: %s",
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		freeReplyObject(r);
 		/* The BGSAVE's reply is still due; leave nothing behind. */
-		if (redisGetReply(c, &v) == REDIS_OK)
-			freeReplyObject(v);
+		if (redis_get_reply(c, &r) == 0)
+			freeReplyObject(r);
 		return rc;
 	}
 	rc = persist_parse(r->str, base, errstr);
 	freeReplyObject(r);
-	if (redisGetReply(c, &v) != REDIS_OK)
-		return errstr_set(errstr, "BGSAVE: %s", c->errstr);
-	r = v;
+	if (redis_get_reply(c, &r) < 0)
+		return errstr_set(errstr, "BGSAVE: %s", redis_errstr(c));
 	if (rc == 0 && r->type == REDIS_REPLY_ERROR)
 		rc = strstr(r->str, "already in progress") != NULL ? 0 :
 		    errstr_set(errstr, "BGSAVE: %s", r->str);
@@ -342,7 +341,7 @@ request_save(redisContext *c, struct persist *base, char *errstr)
 }
 
 int
-snap_bgsave(redisContext *c, const struct snap_opts *o,
+snap_bgsave(struct redis_ctx *c, const struct snap_opts *o,
     struct snap_result *r, char *errstr)
 {
 	char dir[PATH_MAX];
@@ -533,10 +532,11 @@ snap_eof_feed(struct snap_eof *e, const void *buf, size_t len,
 	return 0;
 }
 
-/* A buffered reader on the connection's socket, for the bulk transfer
- * hiredis cannot stream. */
+/* A buffered reader on the connection, for the bulk transfer the reply
+ * reader cannot stream: its reads go through common/redis, and so
+ * through TLS when the connection has it. */
 struct sockbuf {
-	int		 fd;
+	struct redis_ctx *c;
 	const char	*name;
 	char		 buf[IO_BUFSZ];
 	size_t		 pos, len;
@@ -547,19 +547,12 @@ struct sockbuf {
 static ssize_t
 sock_fill(struct sockbuf *s, char *errstr)
 {
+	char e[ERRSTR_LEN];
 	ssize_t n;
 
 	s->pos = s->len = 0;
-	for (;;) {
-		n = read(s->fd, s->buf, sizeof(s->buf));
-		if (n >= 0)
-			break;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return errstr_set(errstr, "read %s: timed out", s->name);
-		return errstr_sys(errstr, "read %s", s->name);
-	}
+	if ((n = redis_read(s->c, s->buf, sizeof(s->buf), e)) < 0)
+		return errstr_set(errstr, "read %s: %s", s->name, e);
 	s->len = (size_t)n;
 	return n;
 }
@@ -598,25 +591,14 @@ sync_header(struct sockbuf *s, char *line, size_t len, char *errstr)
 	return 0;
 }
 
-/* Writes hiredis's pending output (the SYNC command) to the socket. */
-static int
-flush_cmd(redisContext *c, char *errstr)
-{
-	int done = 0;
-
-	while (!done)
-		if (redisBufferWrite(c, &done) != REDIS_OK)
-			return errstr_set(errstr, "SYNC: %s", c->errstr);
-	return 0;
-}
-
 int
-snap_sync(redisContext *c, const struct snap_opts *o, io_sink_fn sink,
+snap_sync(struct redis_ctx *c, const struct snap_opts *o, io_sink_fn sink,
     void *sink_arg, struct progress *pr, struct snap_result *r,
     char *errstr)
 {
 	static const char *capa[] = { "REPLCONF", "capa", "eof" };
 	static const char *rdbonly[] = { "REPLCONF", "rdb-only", "1" };
+	static const char *synccmd[] = { "SYNC" };
 	struct check_sink cs;
 	struct snap_eof eof;
 	struct sockbuf *s;
@@ -636,22 +618,14 @@ snap_sync(redisContext *c, const struct snap_opts *o, io_sink_fn sink,
 	 * servers refuse and send the RDB all the same. */
 	if ((rep = redis_cmd(c, NULL, 3, rdbonly)) != NULL)
 		freeReplyObject(rep);
-	if (redisAppendCommand(c, "SYNC") != REDIS_OK ||
-	    flush_cmd(c, errstr) < 0)
-		return -1;
+	if (redis_append(c, 1, synccmd) < 0 || redis_flush(c) < 0)
+		return errstr_set(errstr, "SYNC: %s", redis_errstr(c));
 	s = malloc(sizeof(*s));
 	if (s == NULL)
 		return errstr_sys(errstr, "SYNC");
-	s->fd = c->fd;
+	s->c = c;
 	s->name = "SYNC";
 	s->pos = s->len = 0;
-	/* Bytes hiredis read past its last reply are ours. */
-	if (c->reader->len > c->reader->pos) {
-		s->len = c->reader->len - c->reader->pos;
-		if (s->len > sizeof(s->buf))
-			s->len = sizeof(s->buf);
-		memcpy(s->buf, c->reader->buf + c->reader->pos, s->len);
-	}
 	if (sync_header(s, line, sizeof(line), errstr) < 0)
 		goto out;
 	if (line[0] == '-') {

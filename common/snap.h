@@ -24,6 +24,7 @@
 #include "rdb.h"
 
 struct progress;
+struct redis_ctx;
 
 struct snap_opts {
 	const char	*dir;		/* --dir; NULL: CONFIG GET dir */
@@ -47,7 +48,7 @@ struct snap_result {
 /* Local mode up to the finished save: locates the dump, refuses --remove
  * unless persistence is off, checks free space when it is off, saves and
  * waits; returns a descriptor open on the new dump, or -1. */
-int snap_bgsave(redisContext *c, const struct snap_opts *o,
+int snap_bgsave(struct redis_ctx *c, const struct snap_opts *o,
     struct snap_result *r, char *errstr);
 
 /* Streams the dump open on fd to out, checking it, with sendfile(2) where
@@ -61,7 +62,7 @@ int snap_remove(int fd, const struct snap_result *r, char *errstr);
 
 /* --sync: the RDB over the replication protocol into sink, checked;
  * returns 0 or -1. */
-int snap_sync(redisContext *c, const struct snap_opts *o, io_sink_fn sink,
+int snap_sync(struct redis_ctx *c, const struct snap_opts *o, io_sink_fn sink,
     void *sink_arg, struct progress *pr, struct snap_result *r,
     char *errstr);
 

@@ -4,7 +4,8 @@
 # with sudo available) so apt-get can install.
 set -eu
 pkgs="build-essential pkg-config libhiredis-dev liblzma-dev libsodium-dev
-libcurl4-openssl-dev libzstd-dev zstd zlib1g-dev bats bats-assert bats-support age xz-utils
+libcurl4-openssl-dev libzstd-dev zstd libssl-dev openssl zlib1g-dev bats bats-assert
+bats-support age xz-utils
 redis-server redis-tools mandoc clang libclang-rt-14-dev libfuzzer-14-dev
 curl util-linux time hyperfine procps iproute2 python3
 swift swift-proxy swift-object swift-container swift-account

@@ -144,3 +144,66 @@ redis_same() {
 	[ "$(rcli "$a" FUNCTION DUMP | sha)" = "$(rcli "$b" FUNCTION DUMP | sha)" ] ||
 		fail "functions differ"
 }
+
+# TLS (tests/tls.bats):
+#
+#   tls_certs DIR          a throwaway CA (ca.crt), a server certificate for
+#                          localhost and 127.0.0.1 (server.crt/.key), a client
+#                          certificate (client.crt/.key), a second CA that
+#                          signed neither (other-ca.crt) and a self-signed
+#                          server certificate (self.crt/.key); EC P-256, fast
+#   free_port              a TCP port nobody listens on now
+#   redis_start_tls NAME CERT KEY [CONFIG-LINE]...
+#                          redis_start with TLS on a free port and the plain
+#                          TCP port off (the unix socket stays, plain, for
+#                          rcli); sets RTLSPORT
+tls_key() {
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 \
+		-out "$1" 2>/dev/null
+}
+
+tls_certs() {
+	local d=$1 who
+	mkdir -p "$d"
+	(
+		set -e
+		cd "$d"
+		for who in ca other-ca; do
+			tls_key "$who.key"
+			openssl req -x509 -new -key "$who.key" -out "$who.crt" \
+				-days 2 -subj "/CN=rdbpipe test $who" 2>/dev/null
+		done
+		tls_key server.key
+		openssl req -new -key server.key -subj /CN=localhost \
+			-out server.csr 2>/dev/null
+		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key \
+			-CAcreateserial -days 2 -extfile server.ext \
+			-out server.crt 2>/dev/null
+		tls_key client.key
+		openssl req -new -key client.key -subj /CN=rdbpipe-client \
+			-out client.csr 2>/dev/null
+		printf 'extendedKeyUsage=clientAuth\n' >client.ext
+		openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key \
+			-CAcreateserial -days 2 -extfile client.ext \
+			-out client.crt 2>/dev/null
+		tls_key self.key
+		openssl req -x509 -new -key self.key -out self.crt -days 2 \
+			-subj /CN=localhost \
+			-addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+		chmod 600 ./*.key
+	) || fail "tls_certs: openssl failed"
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+redis_start_tls() {
+	local name=$1 cert=$2 key=$3
+	shift 3
+	RTLSPORT=$(free_port)
+	redis_start "$name" "tls-port $RTLSPORT" "tls-cert-file $cert" \
+		"tls-key-file $key" "tls-ca-cert-file $(scratch)/tls/ca.crt" \
+		"tls-auth-clients no" "repl-diskless-sync-delay 0" "$@"
+}

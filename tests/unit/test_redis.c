@@ -1,9 +1,116 @@
 /* common/redis: INFO field parsing, on text as Redis 7.0 sends it; names;
- * a server that is not there. */
+ * a server that is not there; the connection's reads against a scripted
+ * peer on a unix socket (pipelined replies, the bytes past the last reply
+ * handed to redis_read, a protocol error, a close). */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "redis.h"
 #include "tap.h"
+
+/* A one-connection peer: accepts on path, reads until it has seen want
+ * bytes of commands, sends answer in one write, closes.  Returns its
+ * pid. */
+static pid_t
+peer(const char *path, size_t want, const char *answer)
+{
+	struct sockaddr_un sa;
+	char buf[4096];
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+	int l, c;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	if ((l = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+	    bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 1) < 0)
+		exit(99);
+	if ((pid = fork()) != 0) {
+		close(l);
+		return pid;
+	}
+	if ((c = accept(l, NULL, NULL)) < 0)
+		_exit(1);
+	while (got < want && (n = read(c, buf, sizeof(buf))) > 0)
+		got += (size_t)n;
+	if (write(c, answer, strlen(answer)) < 0)
+		_exit(1);
+	close(c);
+	_exit(0);
+}
+
+static void
+transport(void)
+{
+	static const char *ping[] = { "PING" };
+	static const char *echo[] = { "ECHO", "hi" };
+	char path[64], buf[64], e[ERRSTR_LEN];
+	struct redis_conn o;
+	struct redis_ctx *c;
+	redisReply *r = NULL, *r2 = NULL;
+	size_t have = 0;
+	ssize_t n;
+	pid_t pid;
+
+	memset(&o, 0, sizeof(o));
+	snprintf(path, sizeof(path), "/tmp/test_redis.%d.sock", (int)getpid());
+	o.sock = path;
+
+	/* PING is 14 bytes formatted, ECHO hi 22. */
+	pid = peer(path, 36, "+PONG\r\n$2\r\nhi\r\n$EOF:rest-of-stream");
+	c = redis_connect(&o, NULL, e);
+	ok(c != NULL, "connect to the peer: %s", c == NULL ? e : "ok");
+	if (c == NULL)
+		exit(1);
+	ok(redis_append(c, 1, ping) == 0 && redis_append(c, 2, echo) == 0 &&
+	    redis_get_reply(c, &r) == 0 && r->type == REDIS_REPLY_STATUS &&
+	    strcmp(r->str, "PONG") == 0, "two commands pipelined: the first "
+	    "reply");
+	ok(redis_get_reply(c, &r2) == 0 && r2->type == REDIS_REPLY_STRING &&
+	    strcmp(r2->str, "hi") == 0, "the second reply");
+	freeReplyObject(r);
+	freeReplyObject(r2);
+	while (have < sizeof(buf) - 1 &&
+	    (n = redis_read(c, buf + have, 5, e)) > 0)
+		have += (size_t)n;
+	buf[have] = '\0';
+	ok(strcmp(buf, "$EOF:rest-of-stream") == 0, "redis_read hands out "
+	    "the bytes the reader held past the last reply, then the "
+	    "socket's, in small reads: %s", buf);
+	ok(redis_read(c, buf, sizeof(buf), e) == 0, "then 0 at the close");
+	ok(!redis_broken(c), "replies and raw reads leave c whole");
+	redis_free(c);
+	waitpid(pid, NULL, 0);
+
+	pid = peer(path, 14, "!bad\r\n");
+	c = redis_connect(&o, NULL, e);
+	ok(c != NULL && redis_cmd(c, e, 1, ping) == NULL &&
+	    strcmp(e, "PING: Protocol error, got \"!\" as reply type byte") ==
+	    0 && redis_broken(c), "a protocol error: %s", e);
+	redis_free(c);
+	waitpid(pid, NULL, 0);
+
+	pid = peer(path, 14, "+PAR");
+	c = redis_connect(&o, NULL, e);
+	ok(c != NULL && redis_cmd(c, e, 1, ping) == NULL &&
+	    strcmp(e, "PING: the server closed the connection") == 0 &&
+	    redis_broken(c), "a close mid-reply: %s", e);
+	ok(redis_get_reply(c, &r) < 0 && strcmp(redis_errstr(c),
+	    "the server closed the connection") == 0, "a broken connection "
+	    "stays broken");
+	ok(redis_tls_describe(c, buf, sizeof(buf)) < 0, "no TLS to describe");
+	redis_free(c);
+	waitpid(pid, NULL, 0);
+	unlink(path);
+}
 
 static const char info[] =
     "# Persistence\r\n"
@@ -55,6 +162,9 @@ main(void)
 	o.host = "db2";
 	o.port = 7000;
 	ok(strcmp(redis_name(&o), "db2:7000") == 0, "host and port");
+	o.host = "::1";
+	ok(strcmp(redis_name(&o), "[::1]:7000") == 0, "an IPv6 address in "
+	    "brackets");
 	o.sock = "/run/redis.sock";
 	ok(strcmp(redis_name(&o), "/run/redis.sock") == 0, "a socket wins");
 
@@ -72,5 +182,6 @@ main(void)
 	    strcmp(e, "connect 127.0.0.1:1: Connection refused") == 0,
 	    "a refused connection is down: %s", e);
 	ok(redis_connect(&o, NULL, e) == NULL, "down may be NULL");
+	transport();
 	return tap_done();
 }
