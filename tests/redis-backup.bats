@@ -342,7 +342,7 @@ as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 	nbk() { as_nobody env -u XDG_RUNTIME_DIR PATH="$nb/bin:$PATH" "$@" redis-backup -c "$nb/env" --dry-run; }
 	run -0 --separate-stderr nbk XDG_RUNTIME_DIR="$nb/run"
 	assert_equal "$stderr" ""
-	assert_output --regexp "^rdb-snap -s $RSOCK --info-file [^ ]+ \| rdb-pack .* test/nb/[0-9T-]+Z\.rdb\.xz\.age$"
+	assert_output --regexp "^rdb-snap -s $RSOCK --info-file [^ ]+ \| rdb-pack .* test/nb/[0-9T-]+Z\.rdb\.zst\.age$"
 	assert_equal "$(stat -c %U "$nb/run/redis-backup.lock")" nobody
 	run -1 --separate-stderr nbk
 	assert_equal "$stderr" "redis-backup: no lock dir: set REDIS_BACKUP_LOCK, or XDG_RUNTIME_DIR to a dir only nobody can write"

@@ -231,7 +231,7 @@ rdb_saves() { rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_saves://p
 	chmod 600 "$envf"
 	run -0 --separate-stderr "$RDBPIPE_TOP/contrib/redis-backup" -c "$envf" --verify
 	object=$output
-	assert_regex "$object" '^test/tls/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z\.rdb\.xz\.age$'
+	assert_regex "$object" '^test/tls/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z\.rdb\.zst\.age$'
 	# The metadata comes from redis-cli over TLS too.
 	run -0 swift_cli stat database_backups "$object"
 	assert_output --partial "Meta Keys: $keys"
