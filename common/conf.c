@@ -181,9 +181,20 @@ conf_slurp(const char *path, char **bufp, size_t *lenp, char *errstr)
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* O_NONBLOCK: a FIFO named by a hostile include must not block the
+	 * open; anything but a regular file is refused before reading. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return errstr_sys(errstr, "%s", path);
 	if (fstat(fd, &st) < 0) {
+		errstr_sys(errstr, "%s", path);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return errstr_set(errstr, "%s: not a regular file", path);
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0) {
 		errstr_sys(errstr, "%s", path);
 		close(fd);
 		return -1;

@@ -52,7 +52,8 @@ const char *conf_get(const struct conf *c, const char *name,
 /* Wipes and frees everything. */
 void conf_free(struct conf *c);
 
-/* Reads a whole file into malloc'd memory; returns 0 or -1. */
+/* Reads a whole regular file into malloc'd memory (anything else, a FIFO
+ * included, is refused without blocking); returns 0 or -1. */
 int conf_slurp(const char *path, char **buf, size_t *len, char *errstr);
 
 /* Replaces path's contents with buf atomically, keeping its mode and owner

@@ -62,13 +62,35 @@ exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-/* A name for the journal must fit on one of its lines. */
-static int
-check_name(const char *what, const char *v, size_t max, char *errstr)
+/* A value from the config, fit to be printed: control bytes become '?'
+ * (the config is the redis user's to write). */
+static const char *
+printable(const char *v, char *buf, size_t len)
 {
-	if (strlen(v) >= max || strpbrk(v, "\t\n") != NULL ||
-	    (max == NAME_MAX + 1 && (strchr(v, '/') != NULL || *v == '\0')))
-		return errstr_set(errstr, "%s: unusable value '%s'", what, v);
+	size_t i;
+
+	for (i = 0; v[i] != '\0' && i + 1 < len; i++)
+		buf[i] = (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? '?' : v[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+/* A name from the config must be a plain name inside the data dir (no
+ * '/', not empty, not "." or "..") that fits on a journal line with room
+ * for ".old" and a timestamp; returns 0 or -1. */
+static int
+check_name(const char *conf, const char *what, const char *v,
+    char *errstr)
+{
+	char p[NAME_MAX + 1];
+
+	if (*v == '\0' || strcmp(v, ".") == 0 || strcmp(v, "..") == 0 ||
+	    strchr(v, '/') != NULL || strpbrk(v, "\t\n\r") != NULL)
+		return errstr_set(errstr, "config %s: %s '%s': not a plain "
+		    "file name", conf, what, printable(v, p, sizeof(p)));
+	if (strlen(v) >= NAME_MAX - 40)
+		return errstr_set(errstr, "config %s: %s '%.32s...': name "
+		    "too long", conf, what, printable(v, p, sizeof(p)));
 	return 0;
 }
 
@@ -95,7 +117,15 @@ install_load_conf(struct install *in, const char *path, char *errstr)
 		errstr_sys(errstr, "dir %s", v);
 		goto out;
 	}
-	if (check_name("dir", in->dir, PATH_MAX - 64, errstr) < 0)
+	if (strlen(in->dir) >= PATH_MAX - 64 || strpbrk(in->dir, "\t\n")) {
+		errstr_set(errstr, "dir %s: unusable path", in->dir);
+		goto out;
+	}
+	if (check_name(in->conf, "dbfilename", conf_get(&c, "dbfilename",
+	    "dump.rdb"), errstr) < 0 || check_name(in->conf, "appenddirname",
+	    conf_get(&c, "appenddirname", "appendonlydir"), errstr) < 0 ||
+	    check_name(in->conf, "appendfilename", conf_get(&c,
+	    "appendfilename", "appendonly.aof"), errstr) < 0)
 		goto out;
 	snprintf(in->dbfilename, sizeof(in->dbfilename), "%s",
 	    conf_get(&c, "dbfilename", "dump.rdb"));
@@ -103,12 +133,6 @@ install_load_conf(struct install *in, const char *path, char *errstr)
 	    conf_get(&c, "appenddirname", "appendonlydir"));
 	snprintf(in->aoffile, sizeof(in->aoffile), "%s",
 	    conf_get(&c, "appendfilename", "appendonly.aof"));
-	if (check_name("dbfilename", conf_get(&c, "dbfilename", "dump.rdb"),
-	    NAME_MAX - 40, errstr) < 0 ||
-	    check_name("appenddirname", in->aofdir, NAME_MAX - 40, errstr) <
-	    0 || check_name("appendfilename", in->aoffile, NAME_MAX - 40,
-	    errstr) < 0)
-		goto out;
 	in->aof = strcasecmp(conf_get(&c, "appendonly", "no"), "yes") == 0;
 
 	/* How to reach it: the socket first, else the first bind address

@@ -158,3 +158,35 @@ EOF
 	run -1 --separate-stderr rdb-install --dry-run -c "$RCONF" "$FIXTURES/rdb/rdb-preamble.aof"
 	untouched
 }
+
+# hostile_conf LINE...: a copy of A's config with LINEs appended (the redis
+# user may write the config: CONFIG REWRITE, Debian's /etc/redis 2770).
+hostile_conf() {
+	cp "$RCONF" "$T/h.conf"
+	printf '%s\n' "$@" >>"$T/h.conf"
+}
+
+@test "names from the config that are not plain file names are refused, nothing changed" {
+	local line name value
+	for line in "dbfilename ../x" "dbfilename /etc/passwd" 'dbfilename ""' \
+	    "dbfilename ." "dbfilename .." "dbfilename a/b" \
+	    "appenddirname ../etc" "appenddirname .." 'appenddirname ""' \
+	    "appendfilename x/y" "appendfilename ." 'appendfilename "a\nb"'; do
+		hostile_conf "$line"
+		name=${line%% *} value=${line#* }
+		value=${value#\"} value=${value%\"}
+		[ "$value" != 'a\nb' ] || value='a?b'
+		run -1 --separate-stderr rdb-install -c "$T/h.conf" "$T/b.rdb"
+		assert_equal "$output" ""
+		assert_equal "$stderr" "rdb-install: config $T/h.conf: $name '$value': not a plain file name"
+		untouched
+	done
+}
+
+@test "an include that is a FIFO is refused at once, not waited on" {
+	mkfifo "$T/fifo"
+	hostile_conf "include $T/fifo"
+	run -1 --separate-stderr timeout 20 rdb-install -c "$T/h.conf" "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: config $T/fifo: not a regular file"
+	untouched
+}
