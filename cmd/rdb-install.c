@@ -37,8 +37,9 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: rdb-install [-c REDIS_CONF] [--owner USER:GROUP | --no-chown]\n"
 	    "                   [--service NAME | --start-cmd CMD --stop-cmd CMD]\n"
-	    "                   [--timeout DUR] [--dry-run] [--rollback] [-v | -q]\n"
-	    "                   [--progress | --no-progress] [FILE]\n");
+	    "                   [--state-dir DIR] [--timeout DUR] [--dry-run] [--rollback]\n"
+	    "                   [-v | -q]"
+	    " [--progress | --no-progress] [FILE]\n");
 }
 
 /* -v: each step and each rename, on stderr. */
@@ -138,15 +139,15 @@ failed(const char *e, int rolled)
 	if (rolled)
 		rolled_back_note(in.was_up);
 	else
-		warnx("the journal %s/%s is kept: fix the cause, then run "
+		warnx("the journal %s is kept: fix the cause, then run "
 		    "rdb-install again to finish or with --rollback to undo",
-		    in.dir, JOURNAL_NAME);
+		    in.j.path);
 	exit(1);
 }
 
 enum {
 	OPT_OWNER = 256, OPT_NO_CHOWN, OPT_SERVICE, OPT_START, OPT_STOP,
-	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK
+	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_STATE_DIR
 };
 
 int
@@ -162,13 +163,14 @@ main(int argc, char *argv[])
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "rollback", no_argument, NULL, OPT_ROLLBACK },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *conf = DEFAULT_CONF, *owner = NULL, *service = NULL;
 	const char *start_cmd = NULL, *stop_cmd = NULL, *input = NULL;
-	const char *name = "<stdin>";
+	const char *name = "<stdin>", *statedir = NULL;
 	struct secret pass;
 	struct progress pr;
 	struct stat st;
@@ -215,6 +217,9 @@ main(int argc, char *argv[])
 		case OPT_ROLLBACK:
 			rollback = 1;
 			break;
+		case OPT_STATE_DIR:
+			statedir = optarg;
+			break;
 		default:
 			cmd_other_option(c);
 		}
@@ -233,6 +238,12 @@ main(int argc, char *argv[])
 		usage_error("--rollback takes no FILE");
 	if (co.verbose && co.quiet)
 		usage_error("-v and -q exclude each other");
+	/* The journal's place: only root may write there. */
+	if (statedir == NULL && (statedir = getenv("RDB_INSTALL_STATE_DIR")) ==
+	    NULL)
+		statedir = JOURNAL_STATE_DIR;
+	if (statedir[0] != '/')
+		usage_error("--state-dir: %s: not an absolute path", statedir);
 
 	if (install_load_conf(&in, conf, e) < 0)
 		errx(1, "%s", e);
@@ -248,10 +259,18 @@ main(int argc, char *argv[])
 	in.srv.stop_cmd = stop_cmd;
 	in.srv.timeout = (double)timeout;
 	in.say = say;
+	/* The server runs as the owner (--owner, redis when root), else as
+	 * we do; the data dir must be that user's. */
+	in.uid = geteuid();
+	in.gid = getegid();
+	in.dfd = -1;
+	in.statedir = statedir;
 	if (owner != NULL)
 		parse_owner(owner);
 	else if (!no_chown)
 		default_owner();
+	if (server_set_user(&in.srv, in.uid, in.gid, e) < 0)
+		errx(1, "%s", e);
 
 	if ((pending = install_open(&in, e)) < 0)
 		errx(1, "%s", e);
@@ -272,9 +291,9 @@ main(int argc, char *argv[])
 				return 0;
 			}
 			if (install_rollback(&in, e) < 0)
-				errx(1, "%s (the journal %s/%s is kept: run "
-				    "rdb-install --rollback again)", e, in.dir,
-				    JOURNAL_NAME);
+				errx(1, "%s (the journal %s is kept: run "
+				    "rdb-install --rollback again)", e,
+				    in.j.path);
 			if (!co.quiet)
 				rolled_back_note(in.was_up);
 			return 0;

@@ -50,5 +50,5 @@ snap() {
 	[[ "$stderr" == *"rdb-install: <stdin>: truncated RDB: ends at offset "*" before the EOF marker" ]] || fail "$stderr"
 	[ "$(redis_pid dst)" = "$pid" ]
 	[ "$(redis_digest dst)" = "$DST_DIGEST" ]
-	assert_no_file "$RDIR/.rdb-install.staged"
+	assert_no_staged "$RDIR"
 }

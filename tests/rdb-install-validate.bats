@@ -121,9 +121,11 @@ EOF
 	[ "$(id -u)" = 0 ] || fail "this test needs root"
 	mkdir "$T/small"
 	mount -t tmpfs -o size=64k tmpfs "$T/small" || fail "cannot mount a tmpfs"
+	chown redis:redis "$T/small"
+	chmod 750 "$T/small"
 	redis_stop a
 	sed -e "s|^dir .*|dir $T/small|" "$RCONF" >"$T/small.conf"
-	redis-server "$T/small.conf"
+	runuser -u redis -- redis-server "$T/small.conf"
 	for i in $(seq 1 400); do redis_ping a && break; sleep 0.025; done
 	pid=$(redis_pid a)
 	head -c 200000 /dev/zero >"$T/zeros"
@@ -139,7 +141,7 @@ EOF
 	rcli big SAVE >/dev/null
 	[ "$(stat -c %s "$(redis_dir big)/dump.rdb")" -gt 100000 ]
 	run -1 --separate-stderr bash -c "cat '$(redis_dir big)/dump.rdb' | rdb-install -c '$T/small.conf'"
-	assert_equal "$stderr" "rdb-install: <stdin>: write $T/small/.rdb-install.staged: No space left on device"
+	[[ "$stderr" == "rdb-install: <stdin>: write $T/small/.rdb-install.staged."????????????????": No space left on device" ]] || fail "$stderr"
 	[ -z "$(ls -A "$T/small")" ]
 	[ "$(redis_pid a)" = "$pid" ]
 	redis_stop a
@@ -151,7 +153,7 @@ EOF
 	assert_line "data dir: $RDIR"
 	assert_line "stop: SHUTDOWN"
 	assert_line "link: $RDIR/dump.rdb -> $RDIR/dump.rdb.old"
-	assert_line "install: $RDIR/.rdb-install.staged -> $RDIR/dump.rdb, owner redis:redis"
+	assert_line "install: $RDIR/.rdb-install.staged.XXXXXXXXXXXXXXXX -> $RDIR/dump.rdb, owner redis:redis"
 	assert_line "start: redis-server $RCONF"
 	assert_equal "$stderr" ""
 	untouched
