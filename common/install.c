@@ -445,7 +445,8 @@ install_clean_stale(struct install *in, char *errstr)
 	DIR *dp;
 	int fd;
 
-	/* Staging files of runs killed before their journal was written. */
+	/* Staging files of runs killed before their journal was written (a
+	 * directory of that name is not ours: left alone). */
 	if ((fd = openat(in->dfd, ".", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) < 0 || (dp = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
@@ -455,7 +456,8 @@ install_clean_stale(struct install *in, char *errstr)
 	while ((d = readdir(dp)) != NULL)
 		if (strncmp(d->d_name, STAGED_PREFIX,
 		    strlen(STAGED_PREFIX)) == 0 &&
-		    unlinkat(in->dfd, d->d_name, 0) < 0 && errno != ENOENT) {
+		    unlinkat(in->dfd, d->d_name, 0) < 0 && errno != ENOENT &&
+		    errno != EISDIR) {
 			closedir(dp);
 			return errstr_sys(errstr, "remove %s/%s", in->dir,
 			    d->d_name);
