@@ -370,6 +370,14 @@ conf_replace_file(const char *path, const void *buf, size_t len,
 	 * redis user's (Debian's /etc/redis is redis:redis 2770), so the
 	 * temp file gets a random name, O_EXCL|O_NOFOLLOW, and the file
 	 * replaced must be a regular one. */
+	if (lstat(path, &st) < 0)
+		return errstr_sys(errstr, "%s", path);
+	/* A link is followed only when root (or we) made it, as
+	 * protected_symlinks would: one the redis user swapped in for its
+	 * config could point at any file of root's. */
+	if (S_ISLNK(st.st_mode) && st.st_uid != 0 && st.st_uid != geteuid())
+		return errstr_set(errstr, "%s: a symlink owned by uid %ld: not "
+		    "followed", path, (long)st.st_uid);
 	if (realpath(path, real) == NULL)
 		return errstr_sys(errstr, "%s", path);
 	memcpy(dir, real, sizeof(dir));

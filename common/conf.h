@@ -57,7 +57,8 @@ void conf_free(struct conf *c);
 int conf_slurp(const char *path, char **buf, size_t *len, char *errstr);
 
 /* Replaces path's contents with buf atomically, keeping its mode and owner
- * (a symlink's target is replaced); returns 0 or -1. */
+ * (a symlink's target is replaced when root or we own the link; anything
+ * but a regular file is refused); returns 0 or -1. */
 int conf_replace_file(const char *path, const void *buf, size_t len,
     char *errstr);
 

@@ -145,6 +145,32 @@ a_or_b() {
 	a_or_b "$status"
 }
 
+@test "the config swapped for a symlink to root's file before it is put back: not written through, A recoverable" {
+	start_a "appendonly yes"
+	cp "$RCONF" "$T/conf.before"
+	cat >"$T/stop.sh" <<-EOF
+	#!/bin/sh
+	pid=\$(cat "$RDIR/redis.pid")
+	redis-cli -s "$RSOCK" SHUTDOWN >/dev/null 2>&1
+	while kill -0 "\$pid" 2>/dev/null; do sleep 0.02; done
+	[ -e "$T/once" ] || { touch "$T/once"; exit 0; }
+	runuser -u redis -- rm -f "$RCONF"
+	runuser -u redis -- ln -s "$O/victim" "$RCONF"
+	EOF
+	chmod +x "$T/stop.sh"
+	run -1 --separate-stderr rdb-install -c "$RCONF" --timeout 8 --stop-cmd "$T/stop.sh" "$T/b.rdb"
+	why="$RCONF: a symlink owned by uid $(id -u redis): not followed"
+	assert_equal "${stderr_lines[0]}" "rdb-install: aof-on: $why; rollback failed: $why"
+	outside_intact
+	# The administrator puts the config back; the rollback then brings A.
+	rm "$RCONF"
+	cp "$T/conf.before" "$RCONF"
+	run -0 --separate-stderr rdb-install -c "$RCONF" --rollback
+	outside_intact
+	[ "$(redis_digest a)" = "$A_DIGEST" ]
+	cmp "$RCONF" "$T/conf.before"
+}
+
 @test "a symlinked appendonlydir (AOF on) is moved aside, never entered; a rollback removes a dir without following links" {
 	start_a "appendonly yes"
 	cp -a "$RDIR/appendonlydir" "$T/aof.before"

@@ -140,6 +140,16 @@ main(void)
 	    conf_replace_file(path("inc-b.conf"), "x\n", 2, e) == 0 &&
 	    file_is("victim", "precious\n") && file_is("inc-b.conf", "x\n"),
 	    "a planted link at a temp name is not followed");
+	ok(symlink(path("victim"), path("lnk.conf")) == 0 &&
+	    (geteuid() != 0 || lchown(path("lnk.conf"), 65534, 65534) == 0) &&
+	    (geteuid() != 0 ? 1 : conf_replace_file(path("lnk.conf"), "x\n", 2,
+	    e) < 0 && strstr(e, "lnk.conf: a symlink owned by uid 65534: not "
+	    "followed") != NULL) && file_is("victim", "precious\n"),
+	    "a config swapped for another user's link is not written through");
+	ok(unlink(path("lnk.conf")) == 0 &&
+	    symlink(path("victim"), path("lnk.conf")) == 0 &&
+	    conf_replace_file(path("lnk.conf"), "x\n", 2, e) == 0 &&
+	    file_is("victim", "x\n"), "our own link is followed");
 	ok(mkfifo(path("fifo"), 0600) == 0 &&
 	    conf_load(&c, path("fifo"), e) < 0 &&
 	    strstr(e, "fifo: not a regular file") != NULL,
