@@ -76,7 +76,7 @@ a_or_b() {
 	# The names of this rdb-install (.old, the staging prefix) and those
 	# of older ones (a journal, a config copy and temp files in the data
 	# dir, a temp file beside the config).
-	for n in dump.rdb.old appendonlydir.old appendonly.aof.old \
+	for n in dump.rdb.old appendonlydir.old appendonly.aof appendonly.aof.old \
 	    dump.rdb.old.old .rdb-install.staged .rdb-install.staged.0000000000000000 \
 	    .rdb-install.journal .rdb-install.journal.tmp .rdb-install.conf \
 	    .rdb-install.conf.tmp redis.conf.rdb-install-tmp .redis.conf.rdb-install.; do
@@ -87,7 +87,9 @@ a_or_b() {
 	a_or_b 0
 	# The planted .old links were moved aside, not followed.
 	[ -L "$RDIR/.rdb-install.journal" ]
-	ls "$RDIR"/dump.rdb.old.*Z >/dev/null
+	[ -L "$RDIR/appendonly.aof.old" ]
+	[ -L "$RDIR"/appendonly.aof.old.*Z ]
+	[ -L "$RDIR"/dump.rdb.old.*Z ]
 	assert_no_staged "$RDIR"
 }
 
