@@ -274,6 +274,10 @@ main(int argc, char *argv[])
 
 	if ((pending = install_open(&in, e)) < 0)
 		errx(1, "%s", e);
+	if (in.legacy_journal && !co.quiet)
+		warnx("%s/%s: ignored: a journal in the data dir is not trusted "
+		    "(journals are kept in %s)", in.dir, LEGACY_JOURNAL,
+		    statedir);
 	if (pending && dry_run) {
 		printf("an interrupted restore is pending in %s: rdb-install "
 		    "would finish it (or undo it with --rollback)\n", in.dir);

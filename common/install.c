@@ -269,6 +269,8 @@ install_open(struct install *in, char *errstr)
 	if (journal_open(&in->j, in->statedir, in->dfd, in->dir, &st,
 	    errstr) < 0)
 		return -1;
+	in->legacy_journal = fstatat(in->dfd, LEGACY_JOURNAL, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0;
 	return in->j.text != NULL;
 }
 

@@ -47,7 +47,12 @@ struct install {
 	int		 rdb_version;
 	char		 redis_version[32];	/* the server's, or the binary's */
 	int		 was_up;
+	int		 legacy_journal;	/* LEGACY_JOURNAL in the data dir */
 };
+
+/* Where rdb-install 0.1.0 kept its journal: in the data dir, where the
+ * redis user can write it.  One found there is never read. */
+#define LEGACY_JOURNAL	".rdb-install.journal"
 
 /* Reads the settings from the config at path and makes the paths
  * absolute; returns 0 or -1. */

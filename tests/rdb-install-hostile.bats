@@ -204,8 +204,11 @@ a_or_b() {
 	    "$RCONF" "$RDIR" "$O/victim" "$O/victim" >"$T/forged"
 	as_redis cp "$T/forged" "$RDIR/.rdb-install.journal"
 	run -0 --separate-stderr rdb-install -c "$RCONF" --rollback
-	assert_equal "$stderr" "rdb-install: $RDIR: no interrupted restore to roll back"
+	assert_equal "${stderr_lines[0]}" "rdb-install: $RDIR/.rdb-install.journal: ignored: a journal in the data dir is not trusted (journals are kept in $RDB_INSTALL_STATE_DIR)"
+	assert_equal "${stderr_lines[1]}" "rdb-install: $RDIR: no interrupted restore to roll back"
+	assert_equal "${#stderr_lines[@]}" 2
 	outside_intact
+	as_redis rm "$RDIR/.rdb-install.journal"
 	# A journal in the state dir that is not ours alone.
 	J=$(journal_file "$RDIR")
 	cp "$T/forged" "$J"
