@@ -145,6 +145,95 @@ failed(const char *e, int rolled)
 	exit(1);
 }
 
+/* An interrupted restore (pending) is finished, or undone with
+ * --rollback; returns the exit status. */
+static int
+resume(int pending, int rollback, const char *input)
+{
+	char e[ERRSTR_LEN];
+	int rolled;
+
+	catch_signals(0);
+	if (rollback) {
+		if (!pending) {
+			if (install_clean_stale(&in, e) < 0)
+				errx(1, "%s", e);
+			if (!co.quiet)
+				warnx("%s: no interrupted restore to roll back",
+				    in.dir);
+			return 0;
+		}
+		if (install_rollback(&in, e) < 0)
+			errx(1, "%s (the journal %s is kept: run rdb-install "
+			    "--rollback again)", e, in.j.path);
+		if (!co.quiet)
+			rolled_back_note(in.was_up);
+		return 0;
+	}
+	if (input != NULL && !co.quiet)
+		warnx("%s: finishing the interrupted restore first; %s is not "
+		    "read", in.dir, input);
+	if (install_run(&in, 1, &rolled, e) < 0)
+		failed(e, rolled);
+	if (!co.quiet)
+		warnx("%s/%s: the interrupted restore is finished: %llu keys",
+		    in.dir, in.dbfilename, (unsigned long long)in.keys);
+	return 0;
+}
+
+/* A new restore from input (NULL: stdin), or its plan with dry_run;
+ * returns the exit status. */
+static int
+restore(const char *input, const char *name, int dry_run)
+{
+	struct progress pr;
+	struct stat st;
+	char e[ERRSTR_LEN];
+	int fd = STDIN_FILENO, rolled, r;
+	uint64_t insize = 0;
+
+	if (install_clean_stale(&in, e) < 0 || install_probe(&in, e) < 0)
+		errx(1, "%s", e);
+	if (input != NULL &&
+	    (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0)
+		err(1, "%s", input);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		insize = (uint64_t)st.st_size;
+	if (dry_run) {
+		/* A terminal on stdin has no snapshot to check. */
+		if ((input != NULL || !isatty(fd)) &&
+		    install_check_only(&in, fd, name, e) < 0)
+			errx(1, "%s", e);
+		install_plan(&in, name);
+		if (fclose(stdout) != 0)
+			err(1, "write <stdout>");
+		return 0;
+	}
+	if (input == NULL && isatty(fd))
+		usage_error("no snapshot: give FILE or pipe one in");
+
+	catch_signals(1);
+	progress_init(&pr, prog, cli_out_progress(&co),
+	    insize);
+	r = install_stage(&in, fd, name, insize, &pr, e);
+	progress_end(&pr);
+	if (r < 0)
+		errx(1, "%s", e);
+	catch_signals(0);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	say("staged %s: RDB version %d, %llu keys, framing and CRC64 good",
+	    name, in.rdb_version, (unsigned long long)in.keys);
+	if (install_run(&in, 0, &rolled, e) < 0)
+		failed(e, rolled);
+	if (!co.quiet)
+		warnx("%s/%s: restored %llu keys (RDB version %d)%s", in.dir,
+		    in.dbfilename, (unsigned long long)in.keys,
+		    in.rdb_version, in.aof ? ", AOF rewritten" : "");
+	return 0;
+}
+
 enum {
 	OPT_OWNER = 256, OPT_NO_CHOWN, OPT_SERVICE, OPT_START, OPT_STOP,
 	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_STATE_DIR
@@ -172,12 +261,9 @@ main(int argc, char *argv[])
 	const char *start_cmd = NULL, *stop_cmd = NULL, *input = NULL;
 	const char *name = "<stdin>", *statedir = NULL;
 	struct secret pass;
-	struct progress pr;
-	struct stat st;
 	char e[ERRSTR_LEN];
-	int c, dry_run = 0, rollback = 0, no_chown = 0;
-	int fd = STDIN_FILENO, pending, rolled, r;
-	uint64_t timeout = DEFAULT_TIMEOUT, insize = 0;
+	int c, dry_run = 0, rollback = 0, no_chown = 0, pending, r;
+	uint64_t timeout = DEFAULT_TIMEOUT;
 
 	memset(&pass, 0, sizeof(pass));
 	if (cli_init(e) < 0)
@@ -283,77 +369,8 @@ main(int argc, char *argv[])
 		    "would finish it (or undo it with --rollback)\n", in.dir);
 		return 0;
 	}
-	if (pending || rollback) {
-		catch_signals(0);
-		if (rollback) {
-			if (!pending) {
-				if (install_clean_stale(&in, e) < 0)
-					errx(1, "%s", e);
-				if (!co.quiet)
-					warnx("%s: no interrupted restore to "
-					    "roll back", in.dir);
-				return 0;
-			}
-			if (install_rollback(&in, e) < 0)
-				errx(1, "%s (the journal %s is kept: run "
-				    "rdb-install --rollback again)", e,
-				    in.j.path);
-			if (!co.quiet)
-				rolled_back_note(in.was_up);
-			return 0;
-		}
-		if (input != NULL && !co.quiet)
-			warnx("%s: finishing the interrupted restore first; "
-			    "%s is not read", in.dir, input);
-		if (install_run(&in, 1, &rolled, e) < 0) {
-			failed(e, rolled);
-		}
-		if (!co.quiet)
-			warnx("%s/%s: the interrupted restore is finished: "
-			    "%llu keys", in.dir, in.dbfilename,
-			    (unsigned long long)in.keys);
-		return 0;
-	}
+	if (pending || rollback)
+		return resume(pending, rollback, input);
 
-	if (install_clean_stale(&in, e) < 0 || install_probe(&in, e) < 0)
-		errx(1, "%s", e);
-	if (input != NULL &&
-	    (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0)
-		err(1, "%s", input);
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		insize = (uint64_t)st.st_size;
-	if (dry_run) {
-		/* A terminal on stdin has no snapshot to check. */
-		if ((input != NULL || !isatty(fd)) &&
-		    install_check_only(&in, fd, name, e) < 0)
-			errx(1, "%s", e);
-		install_plan(&in, name);
-		if (fclose(stdout) != 0)
-			err(1, "write <stdout>");
-		return 0;
-	}
-	if (input == NULL && isatty(fd))
-		usage_error("no snapshot: give FILE or pipe one in");
-
-	catch_signals(1);
-	progress_init(&pr, prog, cli_out_progress(&co),
-	    insize);
-	r = install_stage(&in, fd, name, insize, &pr, e);
-	progress_end(&pr);
-	if (r < 0)
-		errx(1, "%s", e);
-	catch_signals(0);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	say("staged %s: RDB version %d, %llu keys, framing and CRC64 good",
-	    name, in.rdb_version, (unsigned long long)in.keys);
-	if (install_run(&in, 0, &rolled, e) < 0) {
-		failed(e, rolled);
-	}
-	if (!co.quiet)
-		warnx("%s/%s: restored %llu keys (RDB version %d)%s", in.dir,
-		    in.dbfilename, (unsigned long long)in.keys,
-		    in.rdb_version, in.aof ? ", AOF rewritten" : "");
-	return 0;
+	return restore(input, name, dry_run);
 }
