@@ -94,6 +94,32 @@ check_name(const char *kind, const char *file, const char *what,
 	return 0;
 }
 
+/* Refuses a path with a symlink among its components (as written) that
+ * is neither root's nor ours: the redis user could point it anywhere, or
+ * swap it later.  Returns 0 or -1. */
+static int
+check_links(const char *what, const char *path, char *errstr)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(p))
+		return errstr_set(errstr, "%s %s: path too long", what, path);
+	for (i = 1; i <= n; i++) {
+		if (i < n && path[i] != '/')
+			continue;
+		memcpy(p, path, i);
+		p[i] = '\0';
+		if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode) &&
+		    st.st_uid != 0 && st.st_uid != geteuid())
+			return errstr_set(errstr, "%s %s: %s is a symlink owned "
+			    "by uid %ld: not followed", what, path, p,
+			    (long)st.st_uid);
+	}
+	return 0;
+}
+
 int
 install_load_conf(struct install *in, const char *path, char *errstr)
 {
@@ -113,6 +139,8 @@ install_load_conf(struct install *in, const char *path, char *errstr)
 	/* Redis resolves a relative dir against its working directory; the
 	 * server is assumed to be started from the same one as we are. */
 	v = conf_get(&c, "dir", ".");
+	if (check_links("dir", v, errstr) < 0)
+		goto out;
 	if (realpath(v, in->dir) == NULL) {
 		errstr_sys(errstr, "dir %s", v);
 		goto out;

@@ -231,17 +231,20 @@ a_or_b() {
 	[ "$(redis_digest a)" = "$A_DIGEST" ]
 }
 
-@test "hostile names in the config: dir /etc, a dir linked outside, dbfilename ../x: refused, nothing touched" {
+@test "hostile names in the config: dir /etc, a dir through the redis user's link, dbfilename ../x: refused, nothing touched" {
 	start_a
 	cp "$RCONF" "$T/conf.before"
 	as_redis ln -s "$O" "$RDIR/out"
-	for line in "dir /etc" "dir $RDIR/out" "dbfilename ../outside/victim"; do
+	as_redis mkdir "$RDIR/sub"
+	as_redis ln -s "$RDIR/sub" "$RDIR/sub-link"
+	for line in "dir /etc" "dir $RDIR/out" "dir $RDIR/sub-link/" "dbfilename ../outside/victim"; do
 		cp "$RCONF" "$T/h.conf"
 		echo "$line" >>"$T/h.conf"
 		run -1 --separate-stderr rdb-install -c "$T/h.conf" "$T/b.rdb"
 		case $line in
 		"dir /etc") assert_equal "$stderr" "rdb-install: data dir /etc: owned by root, not by redis, the user the server runs as (see --owner)" ;;
-		"dir $RDIR/out") assert_equal "$stderr" "rdb-install: data dir $O: owned by root, not by redis, the user the server runs as (see --owner)" ;;
+		"dir $RDIR/out") assert_equal "$stderr" "rdb-install: dir $RDIR/out: $RDIR/out is a symlink owned by uid $(id -u redis): not followed" ;;
+		"dir $RDIR/sub-link/") assert_equal "$stderr" "rdb-install: dir $RDIR/sub-link/: $RDIR/sub-link is a symlink owned by uid $(id -u redis): not followed" ;;
 		*) assert_equal "$stderr" "rdb-install: config $T/h.conf: dbfilename '../outside/victim': not a plain file name" ;;
 		esac
 		outside_intact

@@ -146,3 +146,12 @@ exec %s "$@"
 	pid=$(redis_pid a)
 	[ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ]
 }
+
+@test "a dir reached through root's own symlink is followed" {
+	ln -s "$RDIR" "$T/data-link"
+	cp "$RCONF" "$T/link.conf"
+	echo "dir $T/data-link" >>"$T/link.conf"
+	run -0 --separate-stderr rdb-install -c "$T/link.conf" "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: $RDIR/dump.rdb: restored $(redis_keys_in "$T/b.rdb") keys (RDB version 10)"
+	[ "$(redis_digest a)" = "$B_DIGEST" ]
+}
