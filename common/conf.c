@@ -173,8 +173,9 @@ fail:
 	return -1;
 }
 
-int
-conf_slurp(const char *path, char **bufp, size_t *lenp, char *errstr)
+/* conf_slurp with extra open flags (O_NOFOLLOW). */
+static int
+slurp(const char *path, int flags, char **bufp, size_t *lenp, char *errstr)
 {
 	struct stat st;
 	char *buf;
@@ -183,7 +184,7 @@ conf_slurp(const char *path, char **bufp, size_t *lenp, char *errstr)
 
 	/* O_NONBLOCK: a FIFO named by a hostile include must not block the
 	 * open; anything but a regular file is refused before reading. */
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | flags)) < 0)
 		return errstr_sys(errstr, "%s", path);
 	if (fstat(fd, &st) < 0) {
 		errstr_sys(errstr, "%s", path);
@@ -216,6 +217,42 @@ conf_slurp(const char *path, char **bufp, size_t *lenp, char *errstr)
 	*bufp = buf;
 	*lenp = (size_t)n;
 	return 0;
+}
+
+int
+conf_slurp(const char *path, char **bufp, size_t *lenp, char *errstr)
+{
+	return slurp(path, 0, bufp, lenp, errstr);
+}
+
+/* The file an edit reads and replaces: path may be a symlink only when
+ * root (or we) own it, as protected_symlinks would have it: one the
+ * redis user swapped in for its config could point at any file of
+ * root's.  Its real path goes into real; returns 0 or -1. */
+static int
+edit_target(const char *path, char *real, char *errstr)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errstr_sys(errstr, "%s", path);
+	if (S_ISLNK(st.st_mode) && st.st_uid != 0 && st.st_uid != geteuid())
+		return errstr_set(errstr, "%s: a symlink owned by uid %ld: not "
+		    "followed", path, (long)st.st_uid);
+	if (realpath(path, real) == NULL)
+		return errstr_sys(errstr, "%s", path);
+	return 0;
+}
+
+int
+conf_slurp_edit(const char *path, char **bufp, size_t *lenp, char *errstr)
+{
+	char real[PATH_MAX];
+
+	if (edit_target(path, real, errstr) < 0)
+		return -1;
+	/* O_NOFOLLOW: a link swapped in since realpath() is not read. */
+	return slurp(real, O_NOFOLLOW, bufp, lenp, errstr);
 }
 
 static int conf_load_at(struct conf *c, const char *path, int depth,
@@ -370,16 +407,8 @@ conf_replace_file(const char *path, const void *buf, size_t len,
 	 * redis user's (Debian's /etc/redis is redis:redis 2770), so the
 	 * temp file gets a random name, O_EXCL|O_NOFOLLOW, and the file
 	 * replaced must be a regular one. */
-	if (lstat(path, &st) < 0)
-		return errstr_sys(errstr, "%s", path);
-	/* A link is followed only when root (or we) made it, as
-	 * protected_symlinks would: one the redis user swapped in for its
-	 * config could point at any file of root's. */
-	if (S_ISLNK(st.st_mode) && st.st_uid != 0 && st.st_uid != geteuid())
-		return errstr_set(errstr, "%s: a symlink owned by uid %ld: not "
-		    "followed", path, (long)st.st_uid);
-	if (realpath(path, real) == NULL)
-		return errstr_sys(errstr, "%s", path);
+	if (edit_target(path, real, errstr) < 0)
+		return -1;
 	memcpy(dir, real, sizeof(dir));
 	base = strrchr(dir, '/');
 	*base++ = '\0';
@@ -445,7 +474,7 @@ conf_edit_line(const struct conf_line *line, const char *text, char *errstr)
 	size_t len, tlen = strlen(text), olen;
 	int rc;
 
-	if (conf_slurp(line->file, &buf, &len, errstr) < 0)
+	if (conf_slurp_edit(line->file, &buf, &len, errstr) < 0)
 		return -1;
 	if ((size_t)line->off + line->len > len) {
 		free(buf);

@@ -56,6 +56,12 @@ void conf_free(struct conf *c);
  * included, is refused without blocking); returns 0 or -1. */
 int conf_slurp(const char *path, char **buf, size_t *len, char *errstr);
 
+/* conf_slurp for a file about to be edited: a symlink is followed only
+ * when root or we own it, and a link swapped in since is not read;
+ * returns 0 or -1. */
+int conf_slurp_edit(const char *path, char **buf, size_t *len,
+    char *errstr);
+
 /* Replaces path's contents with buf atomically, keeping its mode and owner
  * (a symlink's target is replaced when root or we own the link; anything
  * but a regular file is refused); returns 0 or -1. */

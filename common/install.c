@@ -619,7 +619,9 @@ save_conf(struct install *in, char *edit, char *copy, size_t copylen,
 		return rc;
 	}
 	conf_free(&c);
-	if (conf_slurp(edit, &buf, &len, errstr) < 0)
+	/* Read as it will be replaced: never through the redis user's link
+	 * (the copy is written back to the config, which that user reads). */
+	if (conf_slurp_edit(edit, &buf, &len, errstr) < 0)
 		return -1;
 	/* The copy is kept in the state dir, where only we write. */
 	snprintf(copy, copylen, "%s.conf", in->j.key);

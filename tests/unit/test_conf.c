@@ -150,6 +150,17 @@ main(void)
 	    symlink(path("victim"), path("lnk.conf")) == 0 &&
 	    conf_replace_file(path("lnk.conf"), "x\n", 2, e) == 0 &&
 	    file_is("victim", "x\n"), "our own link is followed");
+	{
+		char *buf = NULL;
+		size_t blen;
+
+		ok(geteuid() != 0 ||
+		    (lchown(path("lnk.conf"), 65534, 65534) == 0 &&
+		    conf_slurp_edit(path("lnk.conf"), &buf, &blen, e) < 0 &&
+		    strstr(e, "not followed") != NULL),
+		    "a file to edit is not read through another user's link");
+		free(buf);
+	}
 	ok(mkfifo(path("fifo"), 0600) == 0 &&
 	    conf_load(&c, path("fifo"), e) < 0 &&
 	    strstr(e, "fifo: not a regular file") != NULL,
