@@ -40,8 +40,8 @@ usage(FILE *f)
 	    "                   [--service NAME | --start-cmd CMD --stop-cmd CMD]\n"
 	    "                   [--tls [--cacert FILE] [--cacertdir DIR] [--cert FILE]\n"
 	    "                   [--key FILE] [--sni NAME] [--insecure]]\n"
-	    "                   [--timeout DUR] [--dry-run] [--rollback] [-v | -q]\n"
-	    "                   [--progress | --no-progress] [FILE]\n");
+	    "                   [--state-dir DIR] [--timeout DUR] [--dry-run] [--rollback]\n"
+	    "                   [-v | -q] [--progress | --no-progress] [FILE]\n");
 }
 
 /* -v: each step and each rename, on stderr. */
@@ -141,9 +141,9 @@ failed(const char *e, int rolled)
 	if (rolled)
 		rolled_back_note(in.was_up);
 	else
-		warnx("the journal %s/%s is kept: fix the cause, then run "
+		warnx("the journal %s is kept: fix the cause, then run "
 		    "rdb-install again to finish or with --rollback to undo",
-		    in.dir, JOURNAL_NAME);
+		    in.j.path);
 	exit(1);
 }
 
@@ -166,9 +166,98 @@ use_tls(const char *conf, struct tls_ctx *t)
 	}
 }
 
+/* An interrupted restore (pending) is finished, or undone with
+ * --rollback; returns the exit status. */
+static int
+resume(int pending, int rollback, const char *input)
+{
+	char e[ERRSTR_LEN];
+	int rolled;
+
+	catch_signals(0);
+	if (rollback) {
+		if (!pending) {
+			if (install_clean_stale(&in, e) < 0)
+				errx(1, "%s", e);
+			if (!co.quiet)
+				warnx("%s: no interrupted restore to roll back",
+				    in.dir);
+			return 0;
+		}
+		if (install_rollback(&in, e) < 0)
+			errx(1, "%s (the journal %s is kept: run rdb-install "
+			    "--rollback again)", e, in.j.path);
+		if (!co.quiet)
+			rolled_back_note(in.was_up);
+		return 0;
+	}
+	if (input != NULL && !co.quiet)
+		warnx("%s: finishing the interrupted restore first; %s is not "
+		    "read", in.dir, input);
+	if (install_run(&in, 1, &rolled, e) < 0)
+		failed(e, rolled);
+	if (!co.quiet)
+		warnx("%s/%s: the interrupted restore is finished: %llu keys",
+		    in.dir, in.dbfilename, (unsigned long long)in.keys);
+	return 0;
+}
+
+/* A new restore from input (NULL: stdin), or its plan with dry_run;
+ * returns the exit status. */
+static int
+restore(const char *input, const char *name, int dry_run)
+{
+	struct progress pr;
+	struct stat st;
+	char e[ERRSTR_LEN];
+	int fd = STDIN_FILENO, rolled, r;
+	uint64_t insize = 0;
+
+	if (install_clean_stale(&in, e) < 0 || install_probe(&in, e) < 0)
+		errx(1, "%s", e);
+	if (input != NULL &&
+	    (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0)
+		err(1, "%s", input);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		insize = (uint64_t)st.st_size;
+	if (dry_run) {
+		/* A terminal on stdin has no snapshot to check. */
+		if ((input != NULL || !isatty(fd)) &&
+		    install_check_only(&in, fd, name, e) < 0)
+			errx(1, "%s", e);
+		install_plan(&in, name);
+		if (fclose(stdout) != 0)
+			err(1, "write <stdout>");
+		return 0;
+	}
+	if (input == NULL && isatty(fd))
+		usage_error("no snapshot: give FILE or pipe one in");
+
+	catch_signals(1);
+	progress_init(&pr, prog, cli_out_progress(&co),
+	    insize);
+	r = install_stage(&in, fd, name, insize, &pr, e);
+	progress_end(&pr);
+	if (r < 0)
+		errx(1, "%s", e);
+	catch_signals(0);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	say("staged %s: RDB version %d, %llu keys, framing and CRC64 good",
+	    name, in.rdb_version, (unsigned long long)in.keys);
+	if (install_run(&in, 0, &rolled, e) < 0)
+		failed(e, rolled);
+	if (!co.quiet)
+		warnx("%s/%s: restored %llu keys (RDB version %d)%s", in.dir,
+		    in.dbfilename, (unsigned long long)in.keys,
+		    in.rdb_version, in.aof ? ", AOF rewritten" : "");
+	return 0;
+}
+
 enum {
 	OPT_OWNER = 256, OPT_NO_CHOWN, OPT_SERVICE, OPT_START, OPT_STOP,
-	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK
+	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_STATE_DIR
 };
 
 int
@@ -185,22 +274,20 @@ main(int argc, char *argv[])
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "rollback", no_argument, NULL, OPT_ROLLBACK },
 		TLS_LONGOPTS,
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *conf = DEFAULT_CONF, *owner = NULL, *service = NULL;
 	const char *start_cmd = NULL, *stop_cmd = NULL, *input = NULL;
-	const char *name = "<stdin>";
+	const char *name = "<stdin>", *statedir = NULL;
 	struct secret pass;
 	struct tls_opts to;
 	struct tls_ctx *tls;
-	struct progress pr;
-	struct stat st;
 	char e[ERRSTR_LEN];
-	int c, dry_run = 0, rollback = 0, no_chown = 0;
-	int fd = STDIN_FILENO, pending, rolled, r;
-	uint64_t timeout = DEFAULT_TIMEOUT, insize = 0;
+	int c, dry_run = 0, rollback = 0, no_chown = 0, pending, r;
+	uint64_t timeout = DEFAULT_TIMEOUT;
 
 	memset(&pass, 0, sizeof(pass));
 	memset(&to, 0, sizeof(to));
@@ -241,6 +328,9 @@ main(int argc, char *argv[])
 		case OPT_ROLLBACK:
 			rollback = 1;
 			break;
+		case OPT_STATE_DIR:
+			statedir = optarg;
+			break;
 		default:
 			cmd_other_option(c);
 		}
@@ -259,6 +349,12 @@ main(int argc, char *argv[])
 		usage_error("--rollback takes no FILE");
 	if (co.verbose && co.quiet)
 		usage_error("-v and -q exclude each other");
+	/* The journal's place: only root may write there. */
+	if (statedir == NULL && (statedir = getenv("RDB_INSTALL_STATE_DIR")) ==
+	    NULL)
+		statedir = JOURNAL_STATE_DIR;
+	if (statedir[0] != '/')
+		usage_error("--state-dir: %s: not an absolute path", statedir);
 
 	tls = cmd_tls_ctx(&to, co.quiet);
 
@@ -277,89 +373,32 @@ main(int argc, char *argv[])
 	in.srv.stop_cmd = stop_cmd;
 	in.srv.timeout = (double)timeout;
 	in.say = say;
+	/* The server runs as the owner (--owner, redis when root), else as
+	 * we do; the data dir must be that user's. */
+	in.uid = geteuid();
+	in.gid = getegid();
+	in.dfd = -1;
+	in.statedir = statedir;
 	if (owner != NULL)
 		parse_owner(owner);
 	else if (!no_chown)
 		default_owner();
+	if (server_set_user(&in.srv, in.uid, in.gid, e) < 0)
+		errx(1, "%s", e);
 
 	if ((pending = install_open(&in, e)) < 0)
 		errx(1, "%s", e);
+	if (in.legacy_journal && !co.quiet)
+		warnx("%s/%s: ignored: a journal in the data dir is not trusted "
+		    "(journals are kept in %s)", in.dir, LEGACY_JOURNAL,
+		    statedir);
 	if (pending && dry_run) {
 		printf("an interrupted restore is pending in %s: rdb-install "
 		    "would finish it (or undo it with --rollback)\n", in.dir);
 		return 0;
 	}
-	if (pending || rollback) {
-		catch_signals(0);
-		if (rollback) {
-			if (!pending) {
-				if (install_clean_stale(&in, e) < 0)
-					errx(1, "%s", e);
-				if (!co.quiet)
-					warnx("%s: no interrupted restore to "
-					    "roll back", in.dir);
-				return 0;
-			}
-			if (install_rollback(&in, e) < 0)
-				errx(1, "%s (the journal %s/%s is kept: run "
-				    "rdb-install --rollback again)", e, in.dir,
-				    JOURNAL_NAME);
-			if (!co.quiet)
-				rolled_back_note(in.was_up);
-			return 0;
-		}
-		if (input != NULL && !co.quiet)
-			warnx("%s: finishing the interrupted restore first; "
-			    "%s is not read", in.dir, input);
-		if (install_run(&in, 1, &rolled, e) < 0) {
-			failed(e, rolled);
-		}
-		if (!co.quiet)
-			warnx("%s/%s: the interrupted restore is finished: "
-			    "%llu keys", in.dir, in.dbfilename,
-			    (unsigned long long)in.keys);
-		return 0;
-	}
+	if (pending || rollback)
+		return resume(pending, rollback, input);
 
-	if (install_clean_stale(&in, e) < 0 || install_probe(&in, e) < 0)
-		errx(1, "%s", e);
-	if (input != NULL &&
-	    (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0)
-		err(1, "%s", input);
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		insize = (uint64_t)st.st_size;
-	if (dry_run) {
-		/* A terminal on stdin has no snapshot to check. */
-		if ((input != NULL || !isatty(fd)) &&
-		    install_check_only(&in, fd, name, e) < 0)
-			errx(1, "%s", e);
-		install_plan(&in, name);
-		if (fclose(stdout) != 0)
-			err(1, "write <stdout>");
-		return 0;
-	}
-	if (input == NULL && isatty(fd))
-		usage_error("no snapshot: give FILE or pipe one in");
-
-	catch_signals(1);
-	progress_init(&pr, prog, cli_out_progress(&co),
-	    insize);
-	r = install_stage(&in, fd, name, insize, &pr, e);
-	progress_end(&pr);
-	if (r < 0)
-		errx(1, "%s", e);
-	catch_signals(0);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	say("staged %s: RDB version %d, %llu keys, framing and CRC64 good",
-	    name, in.rdb_version, (unsigned long long)in.keys);
-	if (install_run(&in, 0, &rolled, e) < 0) {
-		failed(e, rolled);
-	}
-	if (!co.quiet)
-		warnx("%s/%s: restored %llu keys (RDB version %d)%s", in.dir,
-		    in.dbfilename, (unsigned long long)in.keys,
-		    in.rdb_version, in.aof ? ", AOF rewritten" : "");
-	return 0;
+	return restore(input, name, dry_run);
 }

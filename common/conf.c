@@ -180,17 +180,29 @@ fail:
 	return -1;
 }
 
-int
-conf_slurp(const char *path, char **bufp, size_t *lenp, char *errstr)
+/* conf_slurp with extra open flags (O_NOFOLLOW). */
+static int
+slurp(const char *path, int flags, char **bufp, size_t *lenp, char *errstr)
 {
 	struct stat st;
 	char *buf;
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* O_NONBLOCK: a FIFO named by a hostile include must not block the
+	 * open; anything but a regular file is refused before reading. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | flags)) < 0)
 		return errstr_sys(errstr, "%s", path);
 	if (fstat(fd, &st) < 0) {
+		errstr_sys(errstr, "%s", path);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return errstr_set(errstr, "%s: not a regular file", path);
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0) {
 		errstr_sys(errstr, "%s", path);
 		close(fd);
 		return -1;
@@ -213,6 +225,42 @@ conf_slurp(const char *path, char **bufp, size_t *lenp, char *errstr)
 	*bufp = buf;
 	*lenp = (size_t)n;
 	return 0;
+}
+
+int
+conf_slurp(const char *path, char **bufp, size_t *lenp, char *errstr)
+{
+	return slurp(path, 0, bufp, lenp, errstr);
+}
+
+/* The file an edit reads and replaces: path may be a symlink only when
+ * root (or we) own it, as protected_symlinks would have it: one the
+ * redis user swapped in for its config could point at any file of
+ * root's.  Its real path goes into real; returns 0 or -1. */
+static int
+edit_target(const char *path, char *real, char *errstr)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errstr_sys(errstr, "%s", path);
+	if (S_ISLNK(st.st_mode) && st.st_uid != 0 && st.st_uid != geteuid())
+		return errstr_set(errstr, "%s: a symlink owned by uid %ld: not "
+		    "followed", path, (long)st.st_uid);
+	if (realpath(path, real) == NULL)
+		return errstr_sys(errstr, "%s", path);
+	return 0;
+}
+
+int
+conf_slurp_edit(const char *path, char **bufp, size_t *lenp, char *errstr)
+{
+	char real[PATH_MAX];
+
+	if (edit_target(path, real, errstr) < 0)
+		return -1;
+	/* O_NOFOLLOW: a link swapped in since realpath() is not read. */
+	return slurp(real, O_NOFOLLOW, bufp, lenp, errstr);
 }
 
 static int conf_load_at(struct conf *c, const char *path, int depth,
@@ -358,49 +406,72 @@ int
 conf_replace_file(const char *path, const void *buf, size_t len,
     char *errstr)
 {
-	char real[PATH_MAX], tmp[PATH_MAX + 32];
+	char real[PATH_MAX], dir[PATH_MAX], tmp[NAME_MAX + 1] = "", *base;
 	struct stat st;
-	int fd;
+	int dfd, fd = -1;
 
-	/* A symlinked config is edited where it lives, the link kept. */
-	if (realpath(path, real) == NULL)
-		return errstr_sys(errstr, "%s", path);
-	if (stat(real, &st) < 0)
+	/* A symlinked config is edited where it lives, the link kept.  The
+	 * rest goes through its directory's fd: that directory may be the
+	 * redis user's (Debian's /etc/redis is redis:redis 2770), so the
+	 * temp file gets a random name, O_EXCL|O_NOFOLLOW, and the file
+	 * replaced must be a regular one. */
+	if (edit_target(path, real, errstr) < 0)
+		return -1;
+	memcpy(dir, real, sizeof(dir));
+	base = strrchr(dir, '/');
+	*base++ = '\0';
+	if ((dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return errstr_sys(errstr, "%s", real);
-	snprintf(tmp, sizeof(tmp), "%s.rdb-install-tmp", real);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd < 0)
-		return errstr_sys(errstr, "%s", tmp);
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		errstr_sys(errstr, "%s", real);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errstr_set(errstr, "%s: not a regular file", real);
+		goto fail;
+	}
+	snprintf(tmp, sizeof(tmp), ".%.200s.rdb-install.", base);
+	if ((fd = io_create_tmp(dfd, tmp, 0600, tmp, sizeof(tmp))) < 0) {
+		errstr_sys(errstr, "a temp file beside %s", real);
+		tmp[0] = '\0';
+		goto fail;
+	}
 	if (fchown(fd, st.st_uid, st.st_gid) < 0 && geteuid() == 0) {
-		errstr_sys(errstr, "chown %s", tmp);
+		errstr_sys(errstr, "chown %s/%s", dir, tmp);
 		goto fail;
 	}
 	if (fchmod(fd, st.st_mode & 07777) < 0) {
-		errstr_sys(errstr, "chmod %s", tmp);
+		errstr_sys(errstr, "chmod %s/%s", dir, tmp);
 		goto fail;
 	}
 	if (io_writeall(fd, buf, len) < 0 || fsync(fd) < 0) {
-		errstr_sys(errstr, "write %s", tmp);
+		errstr_sys(errstr, "write %s/%s", dir, tmp);
 		goto fail;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		errstr_sys(errstr, "close %s", tmp);
+		errstr_sys(errstr, "close %s/%s", dir, tmp);
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, real) < 0) {
-		errstr_sys(errstr, "rename %s", tmp);
+	if (renameat(dfd, tmp, dfd, base) < 0) {
+		errstr_sys(errstr, "rename %s/%s", dir, tmp);
 		goto fail;
 	}
-	if (io_fsync_dir(real) < 0)
-		return errstr_sys(errstr, "fsync the directory of %s", real);
+	if (fsync(dfd) < 0) {
+		errstr_sys(errstr, "fsync the directory of %s", real);
+		close(dfd);
+		return -1;
+	}
+	close(dfd);
 	return 0;
 fail:
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	if (tmp[0] != '\0')
+		unlinkat(dfd, tmp, 0);
+	close(dfd);
 	return -1;
 }
 
@@ -411,7 +482,7 @@ conf_edit_line(const struct conf_line *line, const char *text, char *errstr)
 	size_t len, tlen = strlen(text), olen;
 	int rc;
 
-	if (conf_slurp(line->file, &buf, &len, errstr) < 0)
+	if (conf_slurp_edit(line->file, &buf, &len, errstr) < 0)
 		return -1;
 	if ((size_t)line->off + line->len > len) {
 		explicit_bzero(buf, len);

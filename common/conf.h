@@ -52,11 +52,19 @@ const char *conf_get(const struct conf *c, const char *name,
 /* Wipes and frees everything. */
 void conf_free(struct conf *c);
 
-/* Reads a whole file into malloc'd memory; returns 0 or -1. */
+/* Reads a whole regular file into malloc'd memory (anything else, a FIFO
+ * included, is refused without blocking); returns 0 or -1. */
 int conf_slurp(const char *path, char **buf, size_t *len, char *errstr);
 
+/* conf_slurp for a file about to be edited: a symlink is followed only
+ * when root or we own it, and a link swapped in since is not read;
+ * returns 0 or -1. */
+int conf_slurp_edit(const char *path, char **buf, size_t *len,
+    char *errstr);
+
 /* Replaces path's contents with buf atomically, keeping its mode and owner
- * (a symlink's target is replaced); returns 0 or -1. */
+ * (a symlink's target is replaced when root or we own the link; anything
+ * but a regular file is refused); returns 0 or -1. */
 int conf_replace_file(const char *path, const void *buf, size_t len,
     char *errstr);
 

@@ -21,8 +21,8 @@
 #include "redis.h"
 #include "secret.h"
 
-#define STAGED_NAME	".rdb-install.staged"
-#define CONFCOPY_NAME	".rdb-install.conf"
+/* The staging file: this prefix and a random suffix, made O_EXCL. */
+#define STAGED_PREFIX	".rdb-install.staged."
 
 /*
  * The steps, in the order they are taken.  Each is written to the journal
@@ -56,20 +56,68 @@ path_in(const struct install *in, const char *name, char *out, size_t len)
 }
 
 static int
-exists(const char *path)
+exists(const struct install *in, const char *name)
 {
 	struct stat st;
 
-	return lstat(path, &st) == 0;
+	return fstatat(in->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-/* A name for the journal must fit on one of its lines. */
-static int
-check_name(const char *what, const char *v, size_t max, char *errstr)
+/* A value from the config, fit to be printed: control bytes become '?'
+ * (the config is the redis user's to write). */
+static const char *
+printable(const char *v, char *buf, size_t len)
 {
-	if (strlen(v) >= max || strpbrk(v, "\t\n") != NULL ||
-	    (max == NAME_MAX + 1 && (strchr(v, '/') != NULL || *v == '\0')))
-		return errstr_set(errstr, "%s: unusable value '%s'", what, v);
+	size_t i;
+
+	for (i = 0; v[i] != '\0' && i + 1 < len; i++)
+		buf[i] = (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? '?' : v[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+/* A name from the config must be a plain name inside the data dir (no
+ * '/', not empty, not "." or "..") that fits on a journal line with room
+ * for ".old" and a timestamp; returns 0 or -1. */
+static int
+check_name(const char *kind, const char *file, const char *what,
+    const char *v, char *errstr)
+{
+	char p[NAME_MAX + 1];
+
+	if (*v == '\0' || strcmp(v, ".") == 0 || strcmp(v, "..") == 0 ||
+	    strchr(v, '/') != NULL || strpbrk(v, "\t\n\r") != NULL)
+		return errstr_set(errstr, "%s %s: %s '%s': not a plain file "
+		    "name", kind, file, what, printable(v, p, sizeof(p)));
+	if (strlen(v) >= NAME_MAX - 40)
+		return errstr_set(errstr, "%s %s: %s '%.32s...': name too "
+		    "long", kind, file, what, printable(v, p, sizeof(p)));
+	return 0;
+}
+
+/* Refuses a path with a symlink among its components (as written) that
+ * is neither root's nor ours: the redis user could point it anywhere, or
+ * swap it later.  Returns 0 or -1. */
+static int
+check_links(const char *what, const char *path, char *errstr)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(p))
+		return errstr_set(errstr, "%s %s: path too long", what, path);
+	for (i = 1; i <= n; i++) {
+		if (i < n && path[i] != '/')
+			continue;
+		memcpy(p, path, i);
+		p[i] = '\0';
+		if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode) &&
+		    st.st_uid != 0 && st.st_uid != geteuid())
+			return errstr_set(errstr, "%s %s: %s is a symlink owned "
+			    "by uid %ld: not followed", what, path, p,
+			    (long)st.st_uid);
+	}
 	return 0;
 }
 
@@ -78,7 +126,7 @@ install_load_conf(struct install *in, const char *path, char *errstr)
 {
 	const struct conf_line *l;
 	struct conf c;
-	char e[ERRSTR_LEN], buf[PATH_MAX];
+	char e[ERRSTR_LEN];
 	const char *v, *bind;
 	static char sock[PATH_MAX], host[64], pidfile[PATH_MAX];
 	int i, rc = -1;
@@ -92,11 +140,22 @@ install_load_conf(struct install *in, const char *path, char *errstr)
 	/* Redis resolves a relative dir against its working directory; the
 	 * server is assumed to be started from the same one as we are. */
 	v = conf_get(&c, "dir", ".");
+	if (check_links("dir", v, errstr) < 0)
+		goto out;
 	if (realpath(v, in->dir) == NULL) {
 		errstr_sys(errstr, "dir %s", v);
 		goto out;
 	}
-	if (check_name("dir", in->dir, PATH_MAX - 64, errstr) < 0)
+	if (strlen(in->dir) >= PATH_MAX - 64 || strpbrk(in->dir, "\t\n")) {
+		errstr_set(errstr, "dir %s: unusable path", in->dir);
+		goto out;
+	}
+	if (check_name("config", in->conf, "dbfilename", conf_get(&c,
+	    "dbfilename", "dump.rdb"), errstr) < 0 ||
+	    check_name("config", in->conf, "appenddirname", conf_get(&c,
+	    "appenddirname", "appendonlydir"), errstr) < 0 ||
+	    check_name("config", in->conf, "appendfilename", conf_get(&c,
+	    "appendfilename", "appendonly.aof"), errstr) < 0)
 		goto out;
 	snprintf(in->dbfilename, sizeof(in->dbfilename), "%s",
 	    conf_get(&c, "dbfilename", "dump.rdb"));
@@ -104,12 +163,6 @@ install_load_conf(struct install *in, const char *path, char *errstr)
 	    conf_get(&c, "appenddirname", "appendonlydir"));
 	snprintf(in->aoffile, sizeof(in->aoffile), "%s",
 	    conf_get(&c, "appendfilename", "appendonly.aof"));
-	if (check_name("dbfilename", conf_get(&c, "dbfilename", "dump.rdb"),
-	    NAME_MAX - 40, errstr) < 0 ||
-	    check_name("appenddirname", in->aofdir, NAME_MAX - 40, errstr) <
-	    0 || check_name("appendfilename", in->aoffile, NAME_MAX - 40,
-	    errstr) < 0)
-		goto out;
 	in->aof = strcasecmp(conf_get(&c, "appendonly", "no"), "yes") == 0;
 
 	/* How to reach it: the socket first, else the first bind address
@@ -167,19 +220,88 @@ install_load_conf(struct install *in, const char *path, char *errstr)
 				break;
 			}
 	}
-	path_in(in, STAGED_NAME, buf, sizeof(buf));
-	snprintf(in->staged, sizeof(in->staged), "%s", buf);
+	in->staged[0] = '\0';
 	rc = 0;
 out:
 	conf_free(&c);
 	return rc;
 }
 
+/* Opens path (absolute, its symlinks resolved by realpath) one component
+ * at a time with O_NOFOLLOW, so that a component swapped for a symlink
+ * since is refused; returns the directory's fd, or -1 with errno. */
+static int
+open_dir_nofollow(const char *path)
+{
+	char buf[PATH_MAX], *p, *next;
+	int fd, nfd, saved;
+
+	if (path[0] != '/' || strlen(path) >= sizeof(buf)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(buf, path, strlen(path) + 1);
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (p = buf + 1; fd >= 0 && *p != '\0'; p = next) {
+		next = strchrnul(p, '/');
+		if (*next != '\0')
+			*next++ = '\0';
+		if (*p == '\0')
+			continue;
+		nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		saved = errno;
+		close(fd);
+		errno = saved;
+		fd = nfd;
+	}
+	return fd;
+}
+
+static void
+user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "uid %ld", (long)uid);
+}
+
 int
 install_open(struct install *in, char *errstr)
 {
-	if (journal_open(&in->j, in->dir, errstr) < 0)
+	char have[64], want[64];
+	struct stat st;
+
+	if ((in->dfd = open_dir_nofollow(in->dir)) < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			return errstr_set(errstr, "data dir %s: a symlink in "
+			    "its path (changed while being opened?)", in->dir);
+		return errstr_sys(errstr, "data dir %s", in->dir);
+	}
+	if (fstat(in->dfd, &st) < 0)
+		return errstr_sys(errstr, "data dir %s", in->dir);
+	/* Root works here only for the user the server runs as: a dir of
+	 * anyone else's (dir /etc in a config the redis user rewrote) is
+	 * not Redis's to restore into. */
+	if (st.st_uid != in->uid) {
+		user_name(st.st_uid, have, sizeof(have));
+		user_name(in->uid, want, sizeof(want));
+		return errstr_set(errstr, "data dir %s: owned by %s, not by "
+		    "%s, the user the server runs as (see --owner)", in->dir,
+		    have, want);
+	}
+	if (st.st_mode & S_IWOTH)
+		return errstr_set(errstr, "data dir %s: writable by others "
+		    "(mode %03o)", in->dir, (unsigned)(st.st_mode & 0777));
+	in->dst = st;
+	if (journal_open(&in->j, in->statedir, in->dfd, in->dir, &st,
+	    errstr) < 0)
 		return -1;
+	in->legacy_journal = fstatat(in->dfd, LEGACY_JOURNAL, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0;
 	return in->j.text != NULL;
 }
 
@@ -266,13 +388,15 @@ static int
 check_rdb_tool(struct install *in, char *errstr)
 {
 	static char out[65536];
-	const char *argv[] = { "redis-check-rdb", in->staged, NULL };
+	char path[PATH_MAX];
+	const char *argv[] = { "redis-check-rdb", path, NULL };
 	size_t got = 0;
 	ssize_t n;
 	char *p, *q;
 	pid_t pid;
 	int fd[2], st;
 
+	path_in(in, in->staged, path, sizeof(path));
 	if (pipe2(fd, O_CLOEXEC) < 0)
 		return errstr_sys(errstr, "redis-check-rdb");
 	if ((pid = fork()) < 0) {
@@ -288,6 +412,13 @@ check_rdb_tool(struct install *in, char *errstr)
 		dup2(fd[1], 1);
 		dup2(fd[1], 2);
 		closefrom(3);
+		/* A parser of hostile input runs as the server's user. */
+		if (server_drop(&in->srv) < 0) {
+			static const char msg[] = "cannot drop privileges\n";
+
+			(void)!write(2, msg, sizeof(msg) - 1);
+			_exit(126);
+		}
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
@@ -335,19 +466,39 @@ check_rdb_tool(struct install *in, char *errstr)
 void
 install_unlink_staged(struct install *in)
 {
-	unlink(in->staged);
+	if (in->dfd >= 0 && in->staged[0] != '\0')
+		unlinkat(in->dfd, in->staged, 0);
 }
 
 int
 install_clean_stale(struct install *in, char *errstr)
 {
-	char p[PATH_MAX];
+	char copy[JOURNAL_KEY_LEN + 8];
+	struct dirent *d;
+	DIR *dp;
+	int fd;
 
-	if (unlink(in->staged) < 0 && errno != ENOENT)
-		return errstr_sys(errstr, "remove %s", in->staged);
-	path_in(in, CONFCOPY_NAME, p, sizeof(p));
-	if (unlink(p) < 0 && errno != ENOENT)
-		return errstr_sys(errstr, "remove %s", p);
+	/* Staging files of runs killed before their journal was written (a
+	 * directory of that name is not ours: left alone). */
+	if ((fd = openat(in->dfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0 || (dp = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return errstr_sys(errstr, "%s", in->dir);
+	}
+	while ((d = readdir(dp)) != NULL)
+		if (strncmp(d->d_name, STAGED_PREFIX,
+		    strlen(STAGED_PREFIX)) == 0 &&
+		    unlinkat(in->dfd, d->d_name, 0) < 0 && errno != ENOENT &&
+		    errno != EISDIR) {
+			closedir(dp);
+			return errstr_sys(errstr, "remove %s/%s", in->dir,
+			    d->d_name);
+		}
+	closedir(dp);
+	snprintf(copy, sizeof(copy), "%s.conf", in->j.key);
+	if (unlinkat(in->j.sdfd, copy, 0) < 0 && errno != ENOENT)
+		return errstr_sys(errstr, "remove %s", copy);
 	return 0;
 }
 
@@ -356,6 +507,7 @@ install_stage(struct install *in, int fd, const char *name, uint64_t insize,
     struct progress *pr, char *errstr)
 {
 	static struct stage_sink s;
+	static char staged[PATH_MAX];
 	char e[ERRSTR_LEN], a[32], b[32];
 	uint64_t avail, need;
 
@@ -369,22 +521,31 @@ install_stage(struct install *in, int fd, const char *name, uint64_t insize,
 		    "needs %s", in->dir, a, b);
 	}
 	rdb_check_init(&s.chk, 0);
-	s.out.name = in->staged;
-	s.out.fd = open(in->staged, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (s.out.fd < 0)
-		return errstr_sys(errstr, "stage %s", in->staged);
+	s.out.fd = io_create_tmp(in->dfd, STAGED_PREFIX, 0600, in->staged,
+	    sizeof(in->staged));
+	path_in(in, in->staged, staged, sizeof(staged));
+	s.out.name = staged;
+	if (s.out.fd < 0) {
+		in->staged[0] = '\0';
+		return errstr_sys(errstr, "stage in %s", in->dir);
+	}
+	/* The server's user owns it from the start: redis-check-rdb runs
+	 * as that user and must read it. */
+	if (in->do_chown && fchown(s.out.fd, in->uid, in->gid) < 0) {
+		errstr_sys(errstr, "chown %s", staged);
+		goto fail;
+	}
 	if (io_pump(fd, name, stage_sink, &s, pr, e) < 0) {
 		errstr_set(errstr, "%s: %s", name, e);
 		goto fail;
 	}
 	if (fsync(s.out.fd) < 0) {
-		errstr_sys(errstr, "fsync %s", in->staged);
+		errstr_sys(errstr, "fsync %s", staged);
 		goto fail;
 	}
 	if (close(s.out.fd) < 0) {
 		s.out.fd = -1;
-		errstr_sys(errstr, "close %s", in->staged);
+		errstr_sys(errstr, "close %s", staged);
 		goto fail;
 	}
 	s.out.fd = -1;
@@ -395,7 +556,7 @@ install_stage(struct install *in, int fd, const char *name, uint64_t insize,
 fail:
 	if (s.out.fd >= 0)
 		close(s.out.fd);
-	unlink(in->staged);
+	install_unlink_staged(in);
 	return -1;
 }
 
@@ -438,11 +599,12 @@ record_step(struct install *in, enum step s, char *errstr)
 /* Saves the file holding the winning appendonly line, for a byte-exact
  * restore; returns 0 or -1. */
 static int
-save_conf(struct install *in, char *edit, char *errstr)
+save_conf(struct install *in, char *edit, char *copy, size_t copylen,
+    char *errstr)
 {
 	const struct conf_line *l;
 	struct conf c;
-	char *buf, copy[PATH_MAX], tmp[PATH_MAX + 8];
+	char *buf, tmp[JOURNAL_KEY_LEN + 32];
 	size_t len;
 	int fd, rc;
 
@@ -460,19 +622,22 @@ save_conf(struct install *in, char *edit, char *errstr)
 		return rc;
 	}
 	conf_free(&c);
-	if (conf_slurp(edit, &buf, &len, errstr) < 0)
+	/* Read as it will be replaced: never through the redis user's link
+	 * (the copy is written back to the config, which that user reads). */
+	if (conf_slurp_edit(edit, &buf, &len, errstr) < 0)
 		return -1;
-	path_in(in, CONFCOPY_NAME, copy, sizeof(copy));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", copy);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* The copy is kept in the state dir, where only we write. */
+	snprintf(copy, copylen, "%s.conf", in->j.key);
+	snprintf(tmp, sizeof(tmp), ".%s.", copy);
+	fd = io_create_tmp(in->j.sdfd, tmp, 0600, tmp, sizeof(tmp));
 	rc = fd < 0 || io_writeall(fd, buf, len) < 0 || fsync(fd) < 0 ?
-	    errstr_sys(errstr, "save %s", copy) : 0;
+	    errstr_sys(errstr, "save a copy of %s", edit) : 0;
 	if (fd >= 0)
 		close(fd);
-	if (rc == 0 && rename(tmp, copy) < 0)
-		rc = errstr_sys(errstr, "save %s", copy);
-	if (rc < 0)
-		unlink(tmp);
+	if (rc == 0 && renameat(in->j.sdfd, tmp, in->j.sdfd, copy) < 0)
+		rc = errstr_sys(errstr, "save a copy of %s", edit);
+	if (rc < 0 && fd >= 0)
+		unlinkat(in->j.sdfd, tmp, 0);
 	explicit_bzero(buf, len);
 	free(buf);
 	return rc;
@@ -481,20 +646,24 @@ save_conf(struct install *in, char *edit, char *errstr)
 static int
 write_plan(struct install *in, char *errstr)
 {
-	char text[4 * PATH_MAX + 1024], edit[PATH_MAX] = "", copy[PATH_MAX];
+	char text[4 * PATH_MAX + 1024], edit[PATH_MAX] = "";
+	char copy[JOURNAL_KEY_LEN + 8] = "";
 	int n;
 
-	if (in->aof && save_conf(in, edit, errstr) < 0)
+	if (in->aof && save_conf(in, edit, copy, sizeof(copy), errstr) < 0)
 		return -1;
-	path_in(in, CONFCOPY_NAME, copy, sizeof(copy));
+	if (strpbrk(edit, "\n") != NULL)
+		return errstr_set(errstr, "config %s: unusable path", edit);
 	n = snprintf(text, sizeof(text),
-	    "rdb-install 1\n"
+	    "rdb-install 2\n"
 	    "conf %s\n"
 	    "dir %s\n"
+	    "dirid %ju %ju\n"
 	    "dbfilename %s\n"
 	    "aof %d\n"
 	    "aofdir %s\n"
 	    "aoffile %s\n"
+	    "staged %s\n"
 	    "keys %llu\n"
 	    "rdb_version %d\n"
 	    "was_up %d\n"
@@ -502,43 +671,81 @@ write_plan(struct install *in, char *errstr)
 	    "edit %s\n"
 	    "confcopy %s\n"
 	    "step staged\n",
-	    in->conf, in->dir, in->dbfilename, in->aof, in->aofdir,
-	    in->aoffile, (unsigned long long)in->keys, in->rdb_version,
-	    in->was_up, in->do_chown, (long)in->uid, (long)in->gid,
-	    in->aof ? edit : "-", in->aof ? copy : "-");
+	    in->conf, in->dir, (uintmax_t)in->dst.st_dev,
+	    (uintmax_t)in->dst.st_ino, in->dbfilename, in->aof, in->aofdir,
+	    in->aoffile, in->staged, (unsigned long long)in->keys,
+	    in->rdb_version, in->was_up, in->do_chown, (long)in->uid,
+	    (long)in->gid, in->aof ? edit : "-", in->aof ? copy : "-");
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return errstr_set(errstr, "journal: paths too long");
 	return journal_create(&in->j, text, errstr);
 }
 
 /* Takes the settings back from the journal of an interrupted run. */
+/* A journal that does not hold up: what is wrong, and what to do. */
+static int
+bad_journal(struct install *in, const char *what, char *errstr)
+{
+	return errstr_set(errstr, "journal %s: %s: move it away, check %s by "
+	    "hand, then run rdb-install again", in->j.path, what, in->dir);
+}
+
+/* Takes the settings back from the journal of an interrupted run, each
+ * value checked against what it may be. */
 static int
 read_plan(struct install *in, char *errstr)
 {
-	char v[PATH_MAX];
+	char v[PATH_MAX], stage[NAME_MAX + 1];
+	uintmax_t dev, ino;
 	long uid, gid;
+	int do_chown;
 
 	if (jget(in, "rdb-install", v, sizeof(v), errstr) < 0)
 		return -1;
-	if (strcmp(v, "1") != 0)
-		return errstr_set(errstr, "%s: unknown journal version %s",
-		    in->j.path, v);
+	if (strcmp(v, "2") != 0)
+		return bad_journal(in, "unknown version", errstr);
+	if (jget(in, "dir", v, sizeof(v), errstr) < 0)
+		return -1;
+	if (strcmp(v, in->dir) != 0)
+		return bad_journal(in, "another data dir", errstr);
+	if (jget(in, "dirid", v, sizeof(v), errstr) < 0)
+		return -1;
+	if (sscanf(v, "%ju %ju", &dev, &ino) != 2 ||
+	    dev != (uintmax_t)in->dst.st_dev || ino != (uintmax_t)in->dst.st_ino)
+		return bad_journal(in, "the data dir is not the same one",
+		    errstr);
 	if (jget(in, "dbfilename", in->dbfilename, sizeof(in->dbfilename),
 	    errstr) < 0 || jget(in, "aofdir", in->aofdir,
 	    sizeof(in->aofdir), errstr) < 0 || jget(in, "aoffile",
 	    in->aoffile, sizeof(in->aoffile), errstr) < 0 ||
+	    jget(in, "staged", stage, sizeof(stage), errstr) < 0 ||
 	    jget(in, "aof", v, sizeof(v), errstr) < 0)
 		return -1;
-	in->aof = atoi(v);
+	if (check_name("journal", in->j.path, "dbfilename", in->dbfilename,
+	    errstr) < 0 || check_name("journal", in->j.path, "aofdir",
+	    in->aofdir, errstr) < 0 || check_name("journal", in->j.path,
+	    "aoffile", in->aoffile, errstr) < 0 || check_name("journal",
+	    in->j.path, "staged", stage, errstr) < 0)
+		return -1;
+	if (strncmp(stage, STAGED_PREFIX, strlen(STAGED_PREFIX)) != 0)
+		return bad_journal(in, "a staging file not of ours", errstr);
+	memcpy(in->staged, stage, sizeof(in->staged));
+	in->aof = atoi(v) != 0;
 	if (jget(in, "keys", v, sizeof(v), errstr) < 0)
 		return -1;
 	in->keys = strtoull(v, NULL, 10);
 	if (jget(in, "was_up", v, sizeof(v), errstr) < 0)
 		return -1;
-	in->was_up = atoi(v);
+	in->was_up = atoi(v) != 0;
 	if (jget(in, "chown", v, sizeof(v), errstr) < 0 ||
-	    sscanf(v, "%d %ld %ld", &in->do_chown, &uid, &gid) != 3)
-		return errstr_set(errstr, "%s: bad chown line", in->j.path);
+	    sscanf(v, "%d %ld %ld", &do_chown, &uid, &gid) != 3)
+		return bad_journal(in, "bad chown line", errstr);
+	/* Files go to the data dir's owner and to no one else. */
+	if (do_chown && ((uid_t)uid != in->dst.st_uid ||
+	    ((gid_t)gid != in->dst.st_gid && (gid_t)gid != in->gid)))
+		return bad_journal(in, "an owner that is not the data dir's",
+		    errstr);
+	in->do_chown = do_chown != 0;
 	in->uid = (uid_t)uid;
 	in->gid = (gid_t)gid;
 	return 0;
@@ -594,7 +801,7 @@ set_appendonly(struct install *in, const char *value, char *errstr)
 
 /* A unique timestamped name for an older .old that must be kept. */
 static void
-stamp_name(const char *old, char *out, size_t len)
+stamp_name(const struct install *in, const char *old, char *out, size_t len)
 {
 	char ts[32];
 	struct tm tm;
@@ -604,7 +811,7 @@ stamp_name(const char *old, char *out, size_t len)
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
 	snprintf(out, len, "%s.%s", old, ts);
-	for (i = 1; exists(out); i++)
+	for (i = 1; exists(in, out); i++)
 		if (snprintf(out, len, "%s.%s.%d", old, ts, i) >= (int)len)
 			break;
 }
@@ -617,8 +824,8 @@ static int
 plan_moves(struct install *in, char *errstr)
 {
 	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
-	char src[PATH_MAX], old[PATH_MAX + 8], ts[PATH_MAX + 40];
-	static char lines[8 * (PATH_MAX * 2 + 64)];
+	char src[NAME_MAX + 1], old[NAME_MAX + 8], ts[NAME_MAX + 48];
+	static char lines[8 * (NAME_MAX * 2 + 64)];
 	size_t n = 0;
 	int i;
 
@@ -626,12 +833,12 @@ plan_moves(struct install *in, char *errstr)
 		return 0;
 	/* One write and one fsync for the whole plan. */
 	for (i = 0; i < 3; i++) {
-		path_in(in, names[i], src, sizeof(src));
-		if (!exists(src))
+		snprintf(src, sizeof(src), "%s", names[i]);
+		if (!exists(in, src))
 			continue;
 		snprintf(old, sizeof(old), "%s.old", src);
-		if (exists(old)) {
-			stamp_name(old, ts, sizeof(ts));
+		if (exists(in, old)) {
+			stamp_name(in, old, ts, sizeof(ts));
 			n += (size_t)snprintf(lines + n, sizeof(lines) - n,
 			    "move mv\t%s\t%s\n", old, ts);
 		}
@@ -654,15 +861,18 @@ split_move(char *v, char **src, char **dst)
 	*t1 = *t2 = '\0';
 	*src = t1 + 1;
 	*dst = t2 + 1;
+	/* Plain names in the data dir, nothing else. */
+	if (check_name("", "", "", *src, NULL) < 0 ||
+	    check_name("", "", "", *dst, NULL) < 0)
+		return -1;
 	return strcmp(v, "ln") == 0;
 }
 
 static int
 do_move(struct install *in, char *errstr)
 {
-	char v[PATH_MAX * 2 + 60], *src, *dst;
+	char v[NAME_MAX * 2 + 60], *src, *dst;
 	const char *pos = NULL;
-	struct stat st;
 	int ln;
 
 	if (plan_moves(in, errstr) < 0)
@@ -672,21 +882,23 @@ do_move(struct install *in, char *errstr)
 	while (journal_next(&in->j, "move", &pos, v, sizeof(v)) == 0) {
 		if ((ln = split_move(v, &src, &dst)) < 0)
 			return errstr_set(errstr, "journal: bad move line");
-		if (lstat(dst, &st) == 0) {
-			if (ln || lstat(src, &st) < 0)
+		if (exists(in, dst)) {
+			if (ln || !exists(in, src))
 				continue;
-			return errstr_set(errstr, "rename %s: %s exists", src,
-			    dst);
+			return errstr_set(errstr, "rename %s/%s: %s exists",
+			    in->dir, src, dst);
 		}
-		if (lstat(src, &st) < 0)
+		if (!exists(in, src))
 			continue;
-		if (ln ? link(src, dst) : rename(src, dst)) {
-			return errstr_sys(errstr, "%s %s to %s", ln ? "link" :
-			    "rename", src, dst);
-		}
+		/* linkat without AT_SYMLINK_FOLLOW links a symlink itself;
+		 * renameat never follows one. */
+		if (ln ? linkat(in->dfd, src, in->dfd, dst, 0) :
+		    renameat(in->dfd, src, in->dfd, dst))
+			return errstr_sys(errstr, "%s %s/%s to %s", ln ?
+			    "link" : "rename", in->dir, src, dst);
 		say(in, "%s -> %s", src, dst);
 	}
-	if (io_fsync_dir(in->dir) < 0)
+	if (fsync(in->dfd) < 0)
 		return errstr_sys(errstr, "fsync %s", in->dir);
 	return 0;
 }
@@ -694,21 +906,36 @@ do_move(struct install *in, char *errstr)
 static int
 do_install(struct install *in, char *errstr)
 {
-	char dump[PATH_MAX];
+	char staged[PATH_MAX], dump[PATH_MAX];
+	struct stat st;
+	int fd;
 
+	path_in(in, in->staged, staged, sizeof(staged));
 	path_in(in, in->dbfilename, dump, sizeof(dump));
-	if (exists(in->staged)) {
-		if (in->do_chown && chown(in->staged, in->uid, in->gid) < 0)
-			return errstr_sys(errstr, "chown %s", in->staged);
-		if (rename(in->staged, dump) < 0)
-			return errstr_sys(errstr, "rename %s to %s",
-			    in->staged, dump);
-		if (io_fsync_dir(in->dir) < 0)
+	if (exists(in, in->staged)) {
+		/* Through the fd: a symlink put there since is refused. */
+		fd = openat(in->dfd, in->staged, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			if (fd >= 0)
+				close(fd);
+			return errstr_set(errstr, "%s: not the staged file "
+			    "any more", staged);
+		}
+		if (in->do_chown && fchown(fd, in->uid, in->gid) < 0) {
+			close(fd);
+			return errstr_sys(errstr, "chown %s", staged);
+		}
+		close(fd);
+		if (renameat(in->dfd, in->staged, in->dfd, in->dbfilename) < 0)
+			return errstr_sys(errstr, "rename %s to %s", staged,
+			    dump);
+		if (fsync(in->dfd) < 0)
 			return errstr_sys(errstr, "fsync %s", in->dir);
-		say(in, "%s -> %s", in->staged, dump);
-	} else if (!exists(dump))
+		say(in, "%s -> %s", staged, dump);
+	} else if (!exists(in, in->dbfilename))
 		return errstr_set(errstr, "%s: the staged snapshot is gone",
-		    in->staged);
+		    staged);
 	return 0;
 }
 
@@ -759,13 +986,29 @@ do_start(struct install *in, int check, char *errstr)
 	return check ? check_loaded(in, errstr) : 0;
 }
 
+/* fstatat of name inside the AOF dir, never through a symlink; returns 0
+ * or -1. */
+static int
+stat_in_aofdir(struct install *in, const char *name, struct stat *st)
+{
+	int fd, rc;
+
+	fd = openat(in->dfd, in->aofdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW);
+	close(fd);
+	return rc;
+}
+
 /* CONFIG SET appendonly yes, then waits until a rewrite that began after
  * it has finished well and its manifest is on disk. */
 static int
 do_rewrite(struct install *in, char *errstr)
 {
 	const char *argv[] = { "CONFIG", "SET", "appendonly", "yes" };
-	char *info, status[16], manifest[PATH_MAX + NAME_MAX + 16];
+	char *info, status[16], manifest[NAME_MAX + 16];
 	uint64_t before, n, inprog, sched;
 	struct timespec ts = { 0, 5000000L };
 	struct stat st;
@@ -786,9 +1029,9 @@ do_rewrite(struct install *in, char *errstr)
 		before--;
 	else if (server_command(&in->srv, NULL, 0, errstr, 4, argv) < 0)
 		return -1;
-	if (snprintf(manifest, sizeof(manifest), "%s/%s/%s.manifest",
-	    in->dir, in->aofdir, in->aoffile) >= (int)sizeof(manifest))
-		return errstr_set(errstr, "%s: path too long", in->aofdir);
+	if (snprintf(manifest, sizeof(manifest), "%s.manifest",
+	    in->aoffile) >= (int)sizeof(manifest))
+		return errstr_set(errstr, "%s: name too long", in->aoffile);
 	deadline = time(NULL) + (time_t)in->srv.timeout + 1;
 	for (;;) {
 		if (server_info(&in->srv, "persistence", &info, errstr) < 0)
@@ -808,7 +1051,7 @@ do_rewrite(struct install *in, char *errstr)
 			    "(aof_last_bgrewrite_status:%s; see the server's "
 			    "log)", status);
 		if (n > before && inprog == 0 && sched == 0 &&
-		    stat(manifest, &st) == 0)
+		    stat_in_aofdir(in, manifest, &st) == 0)
 			return 0;
 		if (time(NULL) > deadline)
 			return errstr_set(errstr, "the AOF rewrite did not "
@@ -842,26 +1085,42 @@ do_verify(struct install *in, char *errstr)
 	return 0;
 }
 
+/* Gives the AOF dir and what is in it to the server's user: a symlink is
+ * chowned itself and never followed, at any level (Redis's AOF dir is
+ * flat: an entry that is a dir is chowned, not entered). */
 static int
-chown_tree(struct install *in, const char *path, char *errstr)
+chown_tree(struct install *in, const char *name, char *errstr)
 {
-	char p[PATH_MAX + NAME_MAX + 2];
 	struct dirent *d;
 	DIR *dp;
+	int fd;
 
-	if (!in->do_chown || !exists(path))
+	if (!in->do_chown || !exists(in, name))
 		return 0;
-	if (lchown(path, in->uid, in->gid) < 0)
-		return errstr_sys(errstr, "chown %s", path);
-	if ((dp = opendir(path)) == NULL)
-		return errno == ENOTDIR ? 0 : errstr_sys(errstr, "%s", path);
+	fd = openat(in->dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ELOOP && errno != ENOTDIR)
+			return errstr_sys(errstr, "%s/%s", in->dir, name);
+		if (fchownat(in->dfd, name, in->uid, in->gid,
+		    AT_SYMLINK_NOFOLLOW) < 0)
+			return errstr_sys(errstr, "chown %s/%s", in->dir, name);
+		return 0;
+	}
+	if (fchown(fd, in->uid, in->gid) < 0 || (dp = fdopendir(fd)) == NULL) {
+		errstr_sys(errstr, "chown %s/%s", in->dir, name);
+		close(fd);
+		return -1;
+	}
 	while ((d = readdir(dp)) != NULL) {
-		if (d->d_name[0] == '.')
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
 			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, d->d_name);
-		if (lchown(p, in->uid, in->gid) < 0) {
+		if (fchownat(dirfd(dp), d->d_name, in->uid, in->gid,
+		    AT_SYMLINK_NOFOLLOW) < 0) {
+			errstr_sys(errstr, "chown %s/%s/%s", in->dir, name,
+			    d->d_name);
 			closedir(dp);
-			return errstr_sys(errstr, "chown %s", p);
+			return -1;
 		}
 	}
 	closedir(dp);
@@ -871,31 +1130,54 @@ chown_tree(struct install *in, const char *path, char *errstr)
 static int
 restore_conf(struct install *in, char *errstr)
 {
-	char edit[PATH_MAX], copy[PATH_MAX], *buf;
-	size_t len;
-	int rc;
+	char edit[PATH_MAX], copy[JOURNAL_KEY_LEN + 8], want[sizeof(copy)];
+	char *buf;
+	struct stat st;
+	ssize_t n;
+	int fd, rc;
 
 	if (jget(in, "edit", edit, sizeof(edit), errstr) < 0 ||
 	    jget(in, "confcopy", copy, sizeof(copy), errstr) < 0)
 		return -1;
 	if (strcmp(edit, "-") == 0)
 		return 0;
-	if (conf_slurp(copy, &buf, &len, errstr) < 0)
-		return -1;
-	rc = conf_replace_file(edit, buf, len, errstr);
-	explicit_bzero(buf, len);
+	snprintf(want, sizeof(want), "%s.conf", in->j.key);
+	if (edit[0] != '/' || strcmp(copy, want) != 0)
+		return bad_journal(in, "bad edit or confcopy line", errstr);
+	fd = openat(in->j.sdfd, copy, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		rc = errstr_sys(errstr, "the copy of %s", edit);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0 || st.st_size > 64 * 1024 * 1024) {
+		rc = errstr_set(errstr, "the copy of %s: not ours alone",
+		    edit);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL ||
+	    (n = io_readfull(fd, buf, (size_t)st.st_size)) < 0) {
+		free(buf);
+		rc = errstr_sys(errstr, "read the copy of %s", edit);
+		goto out;
+	}
+	rc = conf_replace_file(edit, buf, (size_t)n, errstr);
+	explicit_bzero(buf, (size_t)n);
 	free(buf);
+out:
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
 static int
 finish(struct install *in, char *errstr)
 {
-	char copy[PATH_MAX];
+	char copy[JOURNAL_KEY_LEN + 8];
 
-	path_in(in, CONFCOPY_NAME, copy, sizeof(copy));
-	if (unlink(copy) < 0 && errno != ENOENT)
-		return errstr_sys(errstr, "remove %s", copy);
+	snprintf(copy, sizeof(copy), "%s.conf", in->j.key);
+	if (unlinkat(in->j.sdfd, copy, 0) < 0 && errno != ENOENT)
+		return errstr_sys(errstr, "remove the copy %s", copy);
 	if (journal_remove(&in->j, errstr) < 0)
 		return -1;
 	crash_hook("finished");
@@ -923,10 +1205,6 @@ steps_of(const struct install *in, enum step *out)
 static int
 take(struct install *in, enum step s, char *errstr)
 {
-	char dump[PATH_MAX], aofdir[PATH_MAX];
-
-	path_in(in, in->dbfilename, dump, sizeof(dump));
-	path_in(in, in->aofdir, aofdir, sizeof(aofdir));
 	switch (s) {
 	case S_NONE:
 		return 0;
@@ -946,7 +1224,7 @@ take(struct install *in, enum step s, char *errstr)
 			return -1;
 		return 0;
 	case S_AOF_ON:
-		if (chown_tree(in, aofdir, errstr) < 0)
+		if (chown_tree(in, in->aofdir, errstr) < 0)
 			return -1;
 		return restore_conf(in, errstr);
 	case S_RESTART:
@@ -959,34 +1237,41 @@ take(struct install *in, enum step s, char *errstr)
 
 /* ---- rollback ---- */
 
+/* Removes name in the directory pfd, a dir with what is in it: never
+ * through a symlink, at any level; returns 0 or -1. */
 static int
-rm_tree(const char *path, char *errstr)
+rm_at(int pfd, const char *name, int depth, char *errstr)
 {
-	char p[PATH_MAX + NAME_MAX + 2];
 	struct dirent *d;
 	DIR *dp;
+	int fd;
 
-	if ((dp = opendir(path)) == NULL) {
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		if (errno == ENOTDIR)
-			return unlink(path) < 0 ?
-			    errstr_sys(errstr, "remove %s", path) : 0;
-		return errstr_sys(errstr, "%s", path);
+		if (errno != ELOOP && errno != ENOTDIR)
+			return errstr_sys(errstr, "remove %s", name);
+		if (unlinkat(pfd, name, 0) < 0 && errno != ENOENT)
+			return errstr_sys(errstr, "remove %s", name);
+		return 0;
 	}
-	/* Redis's AOF dir is flat: files only. */
+	if (depth > 8 || (dp = fdopendir(fd)) == NULL) {
+		close(fd);
+		return errstr_set(errstr, "remove %s: nested too deep", name);
+	}
 	while ((d = readdir(dp)) != NULL) {
 		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
 			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, d->d_name);
-		if (unlink(p) < 0) {
+		if (rm_at(dirfd(dp), d->d_name, depth + 1, errstr) < 0) {
 			closedir(dp);
-			return errstr_sys(errstr, "remove %s", p);
+			return -1;
 		}
 	}
 	closedir(dp);
-	if (rmdir(path) < 0)
-		return errstr_sys(errstr, "remove %s", path);
+	if (unlinkat(pfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return errstr_sys(errstr, "remove %s", name);
 	return 0;
 }
 
@@ -994,13 +1279,12 @@ rm_tree(const char *path, char *errstr)
 static int
 undo_moves(struct install *in, enum step last, char *errstr)
 {
-	static char v[64][PATH_MAX * 2 + 60];
-	char dump[PATH_MAX], *src, *dst;
+	static char v[64][NAME_MAX * 2 + 60];
+	char *src, *dst;
 	const char *pos = NULL;
 	struct stat a, b;
 	int n = 0, had_dump = 0, ln;
 
-	path_in(in, in->dbfilename, dump, sizeof(dump));
 	while (n < 64 && journal_next(&in->j, "move", &pos, v[n],
 	    sizeof(v[n])) == 0)
 		n++;
@@ -1008,44 +1292,46 @@ undo_moves(struct install *in, enum step last, char *errstr)
 		if ((ln = split_move(v[n], &src, &dst)) < 0)
 			return errstr_set(errstr, "journal: bad move line");
 		had_dump |= ln;
-		if (lstat(dst, &b) < 0)
+		if (fstatat(in->dfd, dst, &b, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		/* The dump's link: the same file under both names until the
 		 * snapshot was installed, and rename() between two links of
 		 * one file does nothing. */
-		if (ln && lstat(src, &a) == 0 && a.st_ino == b.st_ino &&
-		    a.st_dev == b.st_dev) {
-			if (unlink(dst) < 0)
-				return errstr_sys(errstr, "remove %s", dst);
+		if (ln && fstatat(in->dfd, src, &a, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+			if (unlinkat(in->dfd, dst, 0) < 0)
+				return errstr_sys(errstr, "remove %s/%s",
+				    in->dir, dst);
 			continue;
 		}
-		if (!ln && lstat(src, &a) == 0)
-			return errstr_set(errstr, "put back %s: %s exists",
-			    dst, src);
-		if (rename(dst, src) < 0)
-			return errstr_sys(errstr, "rename %s to %s", dst, src);
+		if (!ln && exists(in, src))
+			return errstr_set(errstr, "put back %s/%s: %s exists",
+			    in->dir, dst, src);
+		if (renameat(in->dfd, dst, in->dfd, src) < 0)
+			return errstr_sys(errstr, "rename %s/%s to %s",
+			    in->dir, dst, src);
 		say(in, "%s -> %s", dst, src);
 	}
 	/* No old dump: the one there now is the snapshot. */
-	if (!had_dump && last >= S_INSTALL && unlink(dump) < 0 &&
-	    errno != ENOENT)
-		return errstr_sys(errstr, "remove %s", dump);
+	if (!had_dump && last >= S_INSTALL &&
+	    unlinkat(in->dfd, in->dbfilename, 0) < 0 && errno != ENOENT)
+		return errstr_sys(errstr, "remove %s/%s", in->dir,
+		    in->dbfilename);
 	return 0;
 }
 
 static int
 rollback_from(struct install *in, enum step last, char *errstr)
 {
-	char aofdir[PATH_MAX];
 	int r;
 
 	say(in, "rolling back from step %s%s", step_names[last], "");
-	path_in(in, in->aofdir, aofdir, sizeof(aofdir));
 	if (last <= S_STOP) {
 		/* Nothing was moved; a server that is still up serves the
 		 * old data. */
-		if (unlink(in->staged) < 0 && errno != ENOENT)
-			return errstr_sys(errstr, "remove %s", in->staged);
+		if (unlinkat(in->dfd, in->staged, 0) < 0 && errno != ENOENT)
+			return errstr_sys(errstr, "remove %s/%s", in->dir,
+			    in->staged);
 		if (last == S_STOP && in->was_up &&
 		    (r = server_reachable(&in->srv, errstr)) <= 0 &&
 		    (r < 0 || server_start(&in->srv, errstr) < 0))
@@ -1057,13 +1343,14 @@ rollback_from(struct install *in, enum step last, char *errstr)
 	if (in->aof && restore_conf(in, errstr) < 0)
 		return -1;
 	/* Past the moves, an AOF dir there now is the snapshot's rewrite. */
-	if (in->aof && last >= S_START && rm_tree(aofdir, errstr) < 0)
+	if (in->aof && last >= S_START &&
+	    rm_at(in->dfd, in->aofdir, 0, errstr) < 0)
 		return -1;
 	if (last >= S_MOVE && undo_moves(in, last, errstr) < 0)
 		return -1;
-	if (unlink(in->staged) < 0 && errno != ENOENT)
-		return errstr_sys(errstr, "remove %s", in->staged);
-	if (io_fsync_dir(in->dir) < 0)
+	if (unlinkat(in->dfd, in->staged, 0) < 0 && errno != ENOENT)
+		return errstr_sys(errstr, "remove %s/%s", in->dir, in->staged);
+	if (fsync(in->dfd) < 0)
 		return errstr_sys(errstr, "fsync %s", in->dir);
 	if (in->was_up && server_start(&in->srv, errstr) < 0)
 		return -1;
@@ -1096,7 +1383,7 @@ install_run(struct install *in, int resume, int *rolled_back, char *errstr)
 			return -1;
 	} else {
 		if (write_plan(in, errstr) < 0) {
-			unlink(in->staged);
+			install_unlink_staged(in);
 			return -1;
 		}
 		crash_hook(step_names[S_NONE]);
@@ -1130,7 +1417,7 @@ fail:
 void
 install_plan(struct install *in, const char *input)
 {
-	char dump[PATH_MAX], p[PATH_MAX + 8];
+	char dump[PATH_MAX], p[NAME_MAX + 8];
 	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
 	int i;
 
@@ -1148,7 +1435,8 @@ install_plan(struct install *in, const char *input)
 		    (unsigned long long)in->keys);
 	else
 		printf("snapshot: %s (not read)\n", input);
-	printf("stage: %s (mode 0600), check, redis-check-rdb\n", in->staged);
+	printf("stage: %s/%sXXXXXXXXXXXXXXXX (mode 0600), check, "
+	    "redis-check-rdb\n", in->dir, STAGED_PREFIX);
 	if (in->srv.service)
 		printf("stop: service %s stop\n", in->srv.service);
 	else if (in->srv.stop_cmd)
@@ -1158,15 +1446,17 @@ install_plan(struct install *in, const char *input)
 	if (in->aof)
 		printf("config: appendonly no\n");
 	for (i = 0; i < 3; i++) {
-		path_in(in, names[i], p, sizeof(p));
-		if (!exists(p))
+		if (!exists(in, names[i]))
 			continue;
-		if (exists(strcat(p, ".old")))
-			printf("rename: %s -> %s.<timestamp>\n", p, p);
-		p[strlen(p) - 4] = '\0';
-		printf("%s: %s -> %s.old\n", i == 0 ? "link" : "rename", p, p);
+		snprintf(p, sizeof(p), "%s.old", names[i]);
+		if (exists(in, p))
+			printf("rename: %s/%s -> %s/%s.<timestamp>\n", in->dir,
+			    p, in->dir, p);
+		printf("%s: %s/%s -> %s/%s.old\n", i == 0 ? "link" : "rename",
+		    in->dir, names[i], in->dir, names[i]);
 	}
-	printf("install: %s -> %s", in->staged, dump);
+	printf("install: %s/%sXXXXXXXXXXXXXXXX -> %s", in->dir, STAGED_PREFIX,
+	    dump);
 	if (in->do_chown) {
 		struct passwd *pw = getpwuid(in->uid);
 		struct group *gr = getgrgid(in->gid);

@@ -11,6 +11,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "errstr.h"
@@ -28,28 +29,39 @@ struct install {
 	char		 aoffile[NAME_MAX + 1];	/* appendfilename */
 	int		 aof;			/* appendonly yes */
 	struct server	 srv;
-	/* Choices. */
+	/* Choices: the user the server runs as (the data dir's owner) and
+	 * whether installed files are given to it. */
 	int		 do_chown;
 	uid_t		 uid;
 	gid_t		 gid;
+	const char	*statedir;		/* where the journal lives */
+	int		 dfd;			/* the data dir, install_open */
+	struct stat	 dst;			/* its fstat */
 	/* Tells the caller what happens (-v); may be NULL. */
 	void		(*say)(const char *fmt, ...);
 	/* State. */
 	struct journal	 j;
-	char		 staged[PATH_MAX];
+	char		 staged[NAME_MAX + 1];	/* its name in the data dir */
 	char		 failed_step[32];	/* the step that failed */
 	uint64_t	 keys;			/* keys in the snapshot */
 	int		 rdb_version;
 	char		 redis_version[32];	/* the server's, or the binary's */
 	int		 was_up;
+	int		 legacy_journal;	/* LEGACY_JOURNAL in the data dir */
 };
+
+/* Where rdb-install 0.1.0 kept its journal: in the data dir, where the
+ * redis user can write it.  One found there is never read. */
+#define LEGACY_JOURNAL	".rdb-install.journal"
 
 /* Reads the settings from the config at path and makes the paths
  * absolute; returns 0 or -1. */
 int install_load_conf(struct install *in, const char *path, char *errstr);
 
-/* Locks the data dir and reads a pending journal; returns 1 when one is
- * there (an interrupted run), 0 when not, -1 on error. */
+/* Opens the data dir (no symlink in its path), refuses it unless in->uid
+ * owns it and others cannot write it, locks it and reads a pending
+ * journal; returns 1 when one is there (an interrupted run), 0 when not,
+ * -1 on error. */
 int install_open(struct install *in, char *errstr);
 
 /* Finds the server's version (INFO, or redis-server --version when it is

@@ -2,7 +2,9 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -129,4 +131,47 @@ io_free_space(const char *path, uint64_t *bytes)
 		return -1;
 	*bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
 	return 0;
+}
+
+int
+io_random_hex(char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[32];
+	size_t i;
+
+	if (n > sizeof(b)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (getrandom(b, n, 0) != (ssize_t)n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return 0;
+}
+
+int
+io_create_tmp(int dfd, const char *prefix, mode_t mode, char *name,
+    size_t len)
+{
+	char r[17];
+	int fd, tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		if (io_random_hex(r, 8) < 0)
+			return -1;
+		if ((size_t)snprintf(name, len, "%s%s", prefix, r) >= len) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
 }

@@ -53,4 +53,14 @@ int io_fsync_dir(const char *path);
  * returns 0 or -1 with errno set. */
 int io_free_space(const char *path, uint64_t *bytes);
 
+/* Creates a file in the directory dfd named prefix followed by a random
+ * suffix, O_CREAT|O_EXCL|O_NOFOLLOW with mode, its name into name (len
+ * bytes); returns the fd open for writing, or -1 with errno. */
+int io_create_tmp(int dfd, const char *prefix, mode_t mode, char *name,
+    size_t len);
+
+/* Renders n random bytes as 2n lowercase hex digits into out (2n + 1
+ * bytes); returns 0 or -1 with errno. */
+int io_random_hex(char *out, size_t n);
+
 #endif

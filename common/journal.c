@@ -1,42 +1,124 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "conf.h"
 #include "io.h"
 #include "journal.h"
 
-int
-journal_open(struct journal *j, const char *dir, char *errstr)
-{
-	char e[ERRSTR_LEN];
+/* A journal bigger than this was not written by us. */
+#define JOURNAL_MAX (1024 * 1024)
 
-	j->fd = -1;
-	j->text = NULL;
-	j->len = 0;
-	if ((size_t)snprintf(j->path, sizeof(j->path), "%s/%s", dir,
-	    JOURNAL_NAME) >= sizeof(j->path))
-		return errstr_set(errstr, "%s: path too long", dir);
-	j->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (j->dirfd < 0)
-		return errstr_sys(errstr, "%s", dir);
-	if (flock(j->dirfd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK)
-			errstr_set(errstr, "%s: another rdb-install is running",
-			    dir);
-		else
-			errstr_sys(errstr, "lock %s", dir);
-		close(j->dirfd);
-		j->dirfd = -1;
+void
+journal_key(const char *dir, const struct stat *st, char *key)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char buf[PATH_MAX + 64];
+	int n, i;
+
+	n = snprintf(buf, sizeof(buf), "%ju:%ju:%s", (uintmax_t)st->st_dev,
+	    (uintmax_t)st->st_ino, dir);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	crypto_hash_sha256(h, (const unsigned char *)buf, (size_t)n);
+	for (i = 0; i < JOURNAL_KEY_LEN / 2; i++) {
+		key[2 * i] = hex[h[i] >> 4];
+		key[2 * i + 1] = hex[h[i] & 15];
+	}
+	key[JOURNAL_KEY_LEN] = '\0';
+}
+
+/* Opens the state dir, making it when missing; returns 0 or -1. */
+static int
+open_state(struct journal *j, const char *statedir, char *errstr)
+{
+	struct stat st;
+
+	if (mkdir(statedir, 0700) < 0 && errno != EEXIST)
+		return errstr_sys(errstr, "state dir %s", statedir);
+	j->sdfd = open(statedir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (j->sdfd < 0)
+		return errstr_sys(errstr, "state dir %s", statedir);
+	if (fstat(j->sdfd, &st) < 0)
+		return errstr_sys(errstr, "state dir %s", statedir);
+	if (st.st_uid != geteuid() || (st.st_mode & 022) != 0)
+		return errstr_set(errstr, "state dir %s: owned by uid %ld, "
+		    "mode %03o: it must be ours alone (uid %ld, not group- or "
+		    "other-writable)", statedir, (long)st.st_uid,
+		    (unsigned)(st.st_mode & 0777), (long)geteuid());
+	return 0;
+}
+
+/* Reads the journal when there is one and it is ours alone; returns 0
+ * or -1. */
+static int
+read_journal(struct journal *j, const char *dir, char *errstr)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = openat(j->sdfd, j->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		errstr_sys(errstr, "journal %s", j->path);
+		goto refused;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 07777) != 0600 || st.st_size > JOURNAL_MAX) {
+		errstr_set(errstr, "journal %s: not ours alone (uid %ld, mode "
+		    "%03o; want uid %ld, 0600): move it away, check %s by "
+		    "hand, then run rdb-install again", j->path,
+		    (long)st.st_uid, (unsigned)(st.st_mode & 07777),
+		    (long)geteuid(), dir);
+		goto refused;
+	}
+	if ((j->text = malloc((size_t)st.st_size + 1)) == NULL ||
+	    (n = io_readfull(fd, j->text, (size_t)st.st_size)) < 0) {
+		errstr_sys(errstr, "read %s", j->path);
+		close(fd);
 		return -1;
 	}
-	if (access(j->path, F_OK) == 0 &&
-	    conf_slurp(j->path, &j->text, &j->len, e) < 0) {
-		errstr_set(errstr, "%s", e);
+	close(fd);
+	j->text[n] = '\0';
+	j->len = (size_t)n;
+	return 0;
+refused:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+int
+journal_open(struct journal *j, const char *statedir, int dfd,
+    const char *dir, const struct stat *st, char *errstr)
+{
+	j->fd = j->sdfd = -1;
+	j->lockfd = dfd;
+	j->text = NULL;
+	j->len = 0;
+	journal_key(dir, st, j->key);
+	snprintf(j->name, sizeof(j->name), "%s.journal", j->key);
+	if ((size_t)snprintf(j->path, sizeof(j->path), "%s/%s", statedir,
+	    j->name) >= sizeof(j->path))
+		return errstr_set(errstr, "%s: path too long", statedir);
+	if (flock(dfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return errstr_set(errstr, "%s: another rdb-install is "
+			    "running", dir);
+		return errstr_sys(errstr, "lock %s", dir);
+	}
+	if (open_state(j, statedir, errstr) < 0 ||
+	    read_journal(j, dir, errstr) < 0) {
 		journal_close(j);
 		return -1;
 	}
@@ -46,26 +128,26 @@ journal_open(struct journal *j, const char *dir, char *errstr)
 int
 journal_create(struct journal *j, const char *text, char *errstr)
 {
-	char tmp[PATH_MAX + 8];
+	char tmp[sizeof(j->name) + 24];
 	int fd;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", j->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	snprintf(tmp, sizeof(tmp), ".%s.", j->name);
+	fd = io_create_tmp(j->sdfd, tmp, 0600, tmp, sizeof(tmp));
 	if (fd < 0)
-		return errstr_sys(errstr, "%s", tmp);
+		return errstr_sys(errstr, "journal %s", j->path);
 	if (io_writeall(fd, text, strlen(text)) < 0 || fsync(fd) < 0 ||
 	    close(fd) < 0) {
-		errstr_sys(errstr, "write %s", tmp);
+		errstr_sys(errstr, "write %s", j->path);
 		close(fd);
-		unlink(tmp);
+		unlinkat(j->sdfd, tmp, 0);
 		return -1;
 	}
-	if (rename(tmp, j->path) < 0) {
-		errstr_sys(errstr, "rename %s", tmp);
-		unlink(tmp);
+	if (renameat(j->sdfd, tmp, j->sdfd, j->name) < 0) {
+		errstr_sys(errstr, "rename to %s", j->path);
+		unlinkat(j->sdfd, tmp, 0);
 		return -1;
 	}
-	if (io_fsync_dir(j->path) < 0)
+	if (fsync(j->sdfd) < 0)
 		return errstr_sys(errstr, "fsync the directory of %s", j->path);
 	free(j->text);
 	if ((j->text = strdup(text)) == NULL)
@@ -80,8 +162,8 @@ journal_append(struct journal *j, const char *lines, char *errstr)
 	size_t n = strlen(lines);
 	char *t;
 
-	if (j->fd < 0 &&
-	    (j->fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+	if (j->fd < 0 && (j->fd = openat(j->sdfd, j->name, O_WRONLY |
+	    O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return errstr_sys(errstr, "%s", j->path);
 	if (io_writeall(j->fd, lines, n) < 0 || fdatasync(j->fd) < 0)
 		return errstr_sys(errstr, "write %s", j->path);
@@ -162,9 +244,9 @@ journal_remove(struct journal *j, char *errstr)
 		close(j->fd);
 		j->fd = -1;
 	}
-	if (unlink(j->path) < 0 && errno != ENOENT)
+	if (unlinkat(j->sdfd, j->name, 0) < 0 && errno != ENOENT)
 		return errstr_sys(errstr, "remove %s", j->path);
-	if (io_fsync_dir(j->path) < 0)
+	if (fsync(j->sdfd) < 0)
 		return errstr_sys(errstr, "fsync the directory of %s", j->path);
 	free(j->text);
 	j->text = NULL;
@@ -177,9 +259,11 @@ journal_close(struct journal *j)
 {
 	if (j->fd >= 0)
 		close(j->fd);
-	if (j->dirfd >= 0)
-		close(j->dirfd);
+	if (j->sdfd >= 0)
+		close(j->sdfd);
+	if (j->lockfd >= 0)
+		flock(j->lockfd, LOCK_UN);
 	free(j->text);
-	j->fd = j->dirfd = -1;
+	j->fd = j->sdfd = j->lockfd = -1;
 	j->text = NULL;
 }

@@ -1,5 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,11 +192,70 @@ status_str(int st, char *buf, size_t len)
 		snprintf(buf, len, "wait status %d", st);
 }
 
+int
+server_set_user(struct server *s, uid_t uid, gid_t gid, char *errstr)
+{
+	struct passwd *pw;
+	gid_t *g;
+	int n = 16;
+
+	free(s->run_groups);
+	s->run_groups = NULL;
+	s->run_ngroups = 0;
+	s->run_drop = geteuid() == 0 && uid != 0;
+	s->run_uid = uid;
+	s->run_gid = gid;
+	if (!s->run_drop)
+		return 0;
+	/* initgroups(3) in the child would read /etc/group after fork;
+	 * the list is made here and only set there. */
+	if ((pw = getpwuid(uid)) == NULL) {
+		if ((s->run_groups = malloc(sizeof(gid_t))) == NULL)
+			return errstr_sys(errstr, "groups of uid %ld",
+			    (long)uid);
+		s->run_groups[0] = gid;
+		s->run_ngroups = 1;
+		return 0;
+	}
+	for (;;) {
+		if ((g = realloc(s->run_groups, sizeof(gid_t) * (size_t)n)) ==
+		    NULL)
+			return errstr_sys(errstr, "groups of %s", pw->pw_name);
+		s->run_groups = g;
+		if (getgrouplist(pw->pw_name, gid, g, &n) >= 0)
+			break;
+		if (n > 65536)
+			return errstr_set(errstr, "groups of %s: too many",
+			    pw->pw_name);
+		n *= 2;
+	}
+	s->run_ngroups = n;
+	return 0;
+}
+
+int
+server_drop(const struct server *s)
+{
+	if (!s->run_drop)
+		return 0;
+	if (setgroups((size_t)s->run_ngroups, s->run_groups) < 0 ||
+	    setgid(s->run_gid) < 0 || setuid(s->run_uid) < 0)
+		return -1;
+	/* A setuid that left a way back would be no drop. */
+	if (setuid(0) == 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
 /* Forks argv with stdin on /dev/null and stdout onto stderr (stdout is
  * for data); detached puts it in its own session with all three on
- * /dev/null, for a server that outlives us.  Returns the pid or -1. */
+ * /dev/null, for a server that outlives us.  With as, the child drops to
+ * its user first (server_drop).  Returns the pid or -1. */
 static pid_t
-spawn(const char **argv, int detached, char *errstr)
+spawn(const char **argv, int detached, const struct server *as,
+    char *errstr)
 {
 	sigset_t set;
 	pid_t pid;
@@ -204,6 +265,13 @@ spawn(const char **argv, int detached, char *errstr)
 		return errstr_sys(errstr, "fork %s", argv[0]);
 	if (pid > 0)
 		return pid;
+	if (as != NULL && server_drop(as) < 0) {
+		static const char msg[] = "rdb-install: cannot drop to the "
+		    "server's user\n";
+
+		(void)!write(2, msg, sizeof(msg) - 1);
+		_exit(126);
+	}
 	signal(SIGPIPE, SIG_DFL);
 	/* rdb-install blocks INT/TERM/HUP while it works; not its children. */
 	sigemptyset(&set);
@@ -233,7 +301,7 @@ server_run(const char **argv, char *errstr)
 	pid_t pid;
 	int st;
 
-	if ((pid = spawn(argv, 0, errstr)) < 0)
+	if ((pid = spawn(argv, 0, NULL, errstr)) < 0)
 		return -1;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
@@ -390,7 +458,7 @@ server_start(struct server *s, char *errstr)
 	} else if (s->start_cmd != NULL) {
 		if (shell(s->start_cmd, errstr) < 0)
 			return -1;
-	} else if ((s->child = spawn(argv, 1, errstr)) < 0) {
+	} else if ((s->child = spawn(argv, 1, s, errstr)) < 0) {
 		s->child = 0;
 		return -1;
 	}

@@ -34,7 +34,23 @@ struct server {
 	const char	*pidfile;	/* may be NULL */
 	double		 timeout;	/* seconds for each wait */
 	pid_t		 child;		/* the default start's process */
+	/* Whom the default start and redis-check-rdb run as (server_set_user);
+	 * run_drop 0: as we are. */
+	int		 run_drop;
+	uid_t		 run_uid;
+	gid_t		 run_gid;
+	gid_t		*run_groups;
+	int		 run_ngroups;
 };
+
+/* Makes the default start and server_drop run as uid:gid (with uid's
+ * supplementary groups) when we are root and uid is not; returns 0 or
+ * -1. */
+int server_set_user(struct server *s, uid_t uid, gid_t gid, char *errstr);
+
+/* In a child before exec: setgroups, setgid, setuid to the user of
+ * server_set_user (async-signal-safe); returns 0 or -1 with errno. */
+int server_drop(const struct server *s);
 
 /* Asks whether it answers: returns 1 when a connection (and AUTH) works,
  * 0 when the connection is refused or the socket is missing, -1 on any

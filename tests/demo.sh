@@ -20,6 +20,13 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/rp-demo.XXXXXX")
 scratch() { echo "$SCRATCH"; }
 # shellcheck source=tests/lib/redis.bash
 . "$top/tests/lib/redis.bash"
+# Redis runs as the redis user over its own data dir, as Debian runs it,
+# when there is one and we are root: the setting rdb-install is built for.
+if [ "$(id -u)" = 0 ] && id redis >/dev/null 2>&1; then
+	REDIS_USER=redis
+fi
+# rdb-install's journal goes to a state dir of the demo's own.
+export RDB_INSTALL_STATE_DIR=$SCRATCH/state
 
 # shellcheck source=tests/lib/swift.bash
 . "$top/tests/lib/swift.bash"

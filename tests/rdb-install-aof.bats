@@ -54,8 +54,8 @@ start_a_with_aof() {
 	[ "$(stat -c %U:%G "$RDIR/appendonlydir")" = redis:redis ]
 	redis_restart a
 	[ "$(redis_digest a)" = "$B_DIGEST" ]
-	assert_no_file "$RDIR/.rdb-install.journal"
-	assert_no_file "$RDIR/.rdb-install.conf"
+	assert_no_file "$(journal_file "$RDIR")"
+	assert_no_file "$(conf_copy_file "$RDIR")"
 }
 
 @test "AOF on, the appendonly line in an include with quotes and CRLF: restored, every byte kept" {
@@ -113,6 +113,6 @@ start_a_with_aof() {
 	sed '/requirepass/d' "$RCONF" >"$T/nopass.conf"
 	run -1 --separate-stderr env -u REDISCLI_AUTH rdb-install -c "$T/nopass.conf" "$T/b.rdb"
 	assert_equal "$stderr" "rdb-install: INFO server on $RSOCK: NOAUTH Authentication required."
-	assert_no_file "$RDIR/.rdb-install.staged"
+	assert_no_staged "$RDIR"
 	[ "$(redis_digest a)" = "$B_DIGEST" ]
 }

@@ -43,16 +43,16 @@ not_empty() {
 finished() {
 	[ "$(redis_digest "$1")" = "$B_DIGEST" ] || fail "$1: B is not served"
 	cmp "$RCONF" "$T/conf.before"
-	assert_no_file "$RDIR/.rdb-install.journal"
-	assert_no_file "$RDIR/.rdb-install.conf"
+	assert_no_file "$(journal_file "$RDIR")"
+	assert_no_file "$(conf_copy_file "$RDIR")"
 }
 
 undone() {
 	[ "$(redis_digest "$1")" = "$A_DIGEST" ] || fail "$1: A is not served"
 	cmp "$RCONF" "$T/conf.before"
-	assert_no_file "$RDIR/.rdb-install.journal"
-	assert_no_file "$RDIR/.rdb-install.staged"
-	assert_no_file "$RDIR/.rdb-install.conf"
+	assert_no_file "$(journal_file "$RDIR")"
+	assert_no_staged "$RDIR"
+	assert_no_file "$(conf_copy_file "$RDIR")"
 	assert_no_file "$RDIR/appendonlydir.old"
 }
 
@@ -66,7 +66,7 @@ crash_then() {
 		name=a$n
 		fresh_a "$name" "$@"
 		RDB_INSTALL_CRASH_AT=$step run -137 rdb-install -q -c "$RCONF" "$T/b.rdb"
-		[ -f "$RDIR/.rdb-install.journal" ] || fail "$step: no journal"
+		[ -f "$(journal_file "$RDIR")" ] || fail "$step: no journal"
 		not_empty "$name"
 		if [ "$mode" = finish ]; then
 			run -0 --separate-stderr rdb-install -c "$RCONF"
@@ -129,11 +129,11 @@ crash_then() {
 		wait "$pid" || st=$?
 		not_empty "$name"
 		# Shown only when the test fails.
-		echo "round $round: exit $st, journal: $(cat "$RDIR/.rdb-install.journal" 2>/dev/null)" >&2
+		echo "round $round: exit $st, journal: $(cat "$(journal_file "$RDIR")" 2>/dev/null)" >&2
 		if [ "$st" = 0 ]; then
 			# It finished before the kill.
 			finished "$name"
-		elif [ ! -f "$RDIR/.rdb-install.journal" ] &&
+		elif [ ! -f "$(journal_file "$RDIR")" ] &&
 		    [ "$(redis_digest "$name")" = "$B_DIGEST" ]; then
 			# Killed after its last step, the journal already gone
 			# but the process not yet ended (a loaded machine makes
@@ -147,7 +147,7 @@ crash_then() {
 			[ "$status" = 0 ] || fail "round $round: $output"
 			# A kill before the journal leaves nothing to undo.
 			undone "$name"
-		elif [ -f "$RDIR/.rdb-install.journal" ]; then
+		elif [ -f "$(journal_file "$RDIR")" ]; then
 			run rdb-install -q -c "$RCONF"
 			[ "$status" = 0 ] || fail "round $round: $output"
 		else
@@ -155,7 +155,7 @@ crash_then() {
 			# restores (and removes a half-staged file).
 			[ "$(redis_digest "$name")" = "$A_DIGEST" ]
 			rdb-install -q -c "$RCONF" "$T/b.rdb"
-			assert_no_file "$RDIR/.rdb-install.staged"
+			assert_no_staged "$RDIR"
 		fi
 		if [ $((round % 2)) = 1 ]; then
 			finished "$name"
@@ -182,7 +182,7 @@ crash_then() {
 	run -1 --separate-stderr flock "$RDIR" rdb-install -c "$RCONF" "$T/b.rdb"
 	assert_equal "$stderr" "rdb-install: $RDIR: another rdb-install is running"
 	[ "$(redis_digest a)" = "$A_DIGEST" ]
-	assert_no_file "$RDIR/.rdb-install.staged"
+	assert_no_staged "$RDIR"
 }
 
 @test "--rollback with nothing pending says so and exits 0" {

@@ -43,9 +43,9 @@ a_is_back() {
 	cmp "$RDIR/dump.rdb" "$T/a.rdb"
 	assert_no_file "$RDIR/dump.rdb.old"
 	assert_no_file "$RDIR/appendonlydir.old"
-	assert_no_file "$RDIR/.rdb-install.journal"
-	assert_no_file "$RDIR/.rdb-install.staged"
-	assert_no_file "$RDIR/.rdb-install.conf"
+	assert_no_file "$(journal_file "$RDIR")"
+	assert_no_staged "$RDIR"
+	assert_no_file "$(conf_copy_file "$RDIR")"
 }
 
 @test "a start command that fails: rolled back, A served (AOF off)" {
@@ -87,8 +87,8 @@ a_is_back() {
 	cp "$RCONF" "$T/conf.before"
 	run -1 --separate-stderr rdb-install -c "$RCONF" --timeout 10 "$T/b.rdb"
 	assert_equal "${stderr_lines[0]}" "rdb-install: start: redis-server $RCONF: exit status 1; rollback failed: redis-server $RCONF: exit status 1"
-	assert_equal "${stderr_lines[1]}" "rdb-install: the journal $RDIR/.rdb-install.journal is kept: fix the cause, then run rdb-install again to finish or with --rollback to undo"
-	[ -f "$RDIR/.rdb-install.journal" ]
+	assert_equal "${stderr_lines[1]}" "rdb-install: the journal $(journal_file "$RDIR") is kept: fix the cause, then run rdb-install again to finish or with --rollback to undo"
+	[ -f "$(journal_file "$RDIR")" ]
 	# Once the config is fixed, --rollback finishes the undo.
 	sed -i '/no-such-directive/d' "$RCONF"
 	cp "$RCONF" "$T/conf.before"
@@ -99,8 +99,9 @@ a_is_back() {
 
 @test "an AOF rewrite that fails (the server cannot create appendonlydir): rolled back, A served" {
 	[ "$(id -u)" = 0 ] || fail "this test needs root"
-	# The server runs as redis; the data dir is root's, so only the
-	# server's own writes there fail: mkdir of appendonlydir.
+	# The server runs as redis; the data dir is redis's but read-only
+	# (550), so only the server's own writes there fail: mkdir of
+	# appendonlydir.
 	chmod 755 "$T"
 	D=$T/data R=$T/run
 	mkdir -p "$D/appendonlydir" "$R"
@@ -123,8 +124,7 @@ a_is_back() {
 	for i in $(seq 1 400); do [ "$(s PING 2>/dev/null)" = PONG ] && break; sleep 0.025; done
 	for i in $(seq 1 50); do s SET "a$i" "$i" >/dev/null; done
 	A=$(s DEBUG DIGEST)
-	chown root:root "$D"
-	chmod 755 "$D"
+	chmod 550 "$D"
 	cp "$T/redis.conf" "$T/conf.before"
 	run -1 --separate-stderr rdb-install -c "$T/redis.conf" --start-cmd "$START" "$T/b.rdb"
 	assert_equal "${stderr_lines[0]}" "rdb-install: rewrite: CONFIG SET appendonly yes on $R/redis.sock: ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs."
@@ -135,5 +135,5 @@ a_is_back() {
 	cmp "$T/redis.conf" "$T/conf.before"
 	assert_no_file "$D/dump.rdb"
 	assert_no_file "$D/appendonlydir.old"
-	assert_no_file "$D/.rdb-install.journal"
+	assert_no_file "$(journal_file "$D")"
 }

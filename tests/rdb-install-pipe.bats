@@ -53,7 +53,7 @@ snap() {
 	[[ "$stderr" == *"rdb-install: <stdin>: truncated RDB: ends at offset "*" before the EOF marker" ]] || fail "$stderr"
 	[ "$(redis_pid dst)" = "$pid" ]
 	[ "$(redis_digest dst)" = "$DST_DIGEST" ]
-	assert_no_file "$RDIR/.rdb-install.staged"
+	assert_no_staged "$RDIR"
 	snap src | rdb-pack --no-encrypt >"$T/backup.zst"
 	head -c $(( $(stat -c %s "$T/backup.zst") / 2 )) "$T/backup.zst" >"$T/cut.zst"
 	run -1 --separate-stderr bash -c "rdb-pack -d <'$T/cut.zst' | rdb-install -c '$RCONF'"
@@ -61,5 +61,5 @@ snap() {
 	[[ "$stderr" == *"rdb-install: <stdin>: "* ]] || fail "$stderr"
 	[ "$(redis_pid dst)" = "$pid" ]
 	[ "$(redis_digest dst)" = "$DST_DIGEST" ]
-	assert_no_file "$RDIR/.rdb-install.staged"
+	assert_no_staged "$RDIR"
 }

@@ -46,8 +46,8 @@ teardown() { common_teardown; }
 	cmp "$RDIR/dump.rdb.old" "$T/a.rdb"
 	cmp "$RDIR/dump.rdb" "$T/b.rdb"
 	cmp "$RCONF" "$T/conf.before"
-	assert_no_file "$RDIR/.rdb-install.journal"
-	assert_no_file "$RDIR/.rdb-install.staged"
+	assert_no_file "$(journal_file "$RDIR")"
+	assert_no_staged "$RDIR"
 	# The .old of A is kept under a timestamped name by the next restore.
 	rdb-install -q -c "$RCONF" "$T/a.rdb"
 	[ "$(redis_digest a)" = "$A_DIGEST" ]
@@ -67,11 +67,53 @@ teardown() { common_teardown; }
 	rdb-install -q -c "$RCONF" "$T/b.rdb"
 	[ "$(stat -c %U:%G "$RDIR/dump.rdb")" = redis:redis ]
 	[ "$(stat -c %a "$RDIR/dump.rdb")" = 600 ]
+	# The data dir must belong to the user the server runs as: given to
+	# nobody, the server runs as nobody; with --no-chown, as root.  (The
+	# server is stopped first: its user could not remove its pidfile from
+	# a dir given away under it.)
+	redis_stop a
+	chown -R nobody:nogroup "$RDIR"
 	rdb-install -q --owner nobody:nogroup -c "$RCONF" "$T/b.rdb"
 	[ "$(stat -c %U:%G "$RDIR/dump.rdb")" = nobody:nogroup ]
+	[ "$(ps -o user= -p "$(redis_pid a)")" = nobody ]
+	redis_stop a
+	chown root:root "$RDIR"
 	rdb-install -q --no-chown -c "$RCONF" "$T/b.rdb"
 	[ "$(stat -c %U:%G "$RDIR/dump.rdb")" = root:root ]
 	[ "$(redis_digest a)" = "$B_DIGEST" ]
+}
+
+@test "the default start runs redis-server as redis, never as root; so does redis-check-rdb" {
+	[ "$(id -u)" = 0 ] || fail "this test needs root"
+	# redis-check-rdb through a shim on PATH that notes who runs it.
+	mkdir -m 755 "$T/shim" "$T/who"
+	chown redis "$T/who"
+	printf '#!/bin/sh
+id -un >"%s/who/checker"
+exec %s "$@"
+' "$T" 	    "$(command -v redis-check-rdb)" >"$T/shim/redis-check-rdb"
+	chmod 755 "$T/shim/redis-check-rdb"
+	PATH=$T/shim:$PATH rdb-install -q -c "$RCONF" "$T/b.rdb"
+	[ "$(cat "$T/who/checker")" = redis ]
+	[ "$(redis_digest a)" = "$B_DIGEST" ]
+	[ "$(ps -o user= -p "$(redis_pid a)")" = redis ]
+	[ "$(stat -c %U:%G "$RDIR/redis.pid")" = redis:redis ]
+}
+
+@test "a data dir not owned by the server's user, or writable by others, is refused" {
+	[ "$(id -u)" = 0 ] || fail "this test needs root"
+	chown root:root "$RDIR"
+	run -1 --separate-stderr rdb-install -c "$RCONF" "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: data dir $RDIR: owned by root, not by redis, the user the server runs as (see --owner)"
+	run -1 --separate-stderr rdb-install --owner nobody -c "$RCONF" "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: data dir $RDIR: owned by root, not by nobody, the user the server runs as (see --owner)"
+	chown redis:redis "$RDIR"
+	chmod 757 "$RDIR"
+	run -1 --separate-stderr rdb-install -c "$RCONF" "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: data dir $RDIR: writable by others (mode 757)"
+	chmod 750 "$RDIR"
+	[ "$(redis_digest a)" = "$A_DIGEST" ]
+	assert_no_file "$RDIR/dump.rdb"
 }
 
 @test "--progress draws a meter while staging; -q and the default off a terminal stay quiet" {
@@ -92,7 +134,7 @@ teardown() { common_teardown; }
 	for s in stop move install start verify; do
 		[[ "$stderr" == *"rdb-install: step: $s"* ]] || fail "no step $s: $stderr"
 	done
-	[[ "$stderr" == *"rdb-install: $RDIR/.rdb-install.staged -> $RDIR/dump.rdb"* ]]
+	[[ "$stderr" == *"rdb-install: $RDIR/.rdb-install.staged."????????????????" -> $RDIR/dump.rdb"* ]] || fail "$stderr"
 }
 
 @test "daemonize no: the default start runs redis-server detached, and it stays up" {
@@ -103,4 +145,13 @@ teardown() { common_teardown; }
 	# Not our child any more: it has its own session.
 	pid=$(redis_pid a)
 	[ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ]
+}
+
+@test "a dir reached through root's own symlink is followed" {
+	ln -s "$RDIR" "$T/data-link"
+	cp "$RCONF" "$T/link.conf"
+	echo "dir $T/data-link" >>"$T/link.conf"
+	run -0 --separate-stderr rdb-install -c "$T/link.conf" "$T/b.rdb"
+	assert_equal "$stderr" "rdb-install: $RDIR/dump.rdb: restored $(redis_keys_in "$T/b.rdb") keys (RDB version 10)"
+	[ "$(redis_digest a)" = "$B_DIGEST" ]
 }

@@ -5,6 +5,11 @@
 
 load test_helper
 
+# Redis runs as redis over its own data dir, as rdb-install (behind
+# redis-restore) requires; its journal goes to this test's state dir.
+REDIS_USER=redis
+export RDB_INSTALL_STATE_DIR=$SCRATCH/state
+
 teardown() { common_teardown; }
 
 setup() {

@@ -8,6 +8,8 @@
 set -eu
 mb=${BENCH_INSTALL_MB:-256}
 T=$(mktemp -d /tmp/rp-bench.XXXXXX)
+# rdb-install keeps its journal in a state dir of the bench's own.
+export RDB_INSTALL_STATE_DIR=$T/state
 trap 'redis-cli -s "$T/redis.sock" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; rm -rf "$T"' EXIT
 
 cat >"$T/redis.conf" <<EOF

@@ -1,9 +1,41 @@
-# Helpers for the rdb-install suites (loaded after test_helper).
+# Helpers for the rdb-install suites (loaded after test_helper).  Their
+# servers run as redis over a redis-owned data dir, as on Debian: the
+# setting rdb-install (root) is built for.
 #
 #   make_snapshot NAME N FILE   a throwaway server NAME with N-ish keys, its
 #                               dump copied to FILE; sets SNAP_DIGEST
 #   dir_state DIR               a listing with checksums of every file
 #                               (what "not a file changed" compares)
+
+REDIS_USER=redis
+
+# rdb-install keeps its journal (and the config's copy) in a state dir only
+# root can write; each test has its own.
+export RDB_INSTALL_STATE_DIR=$SCRATCH/state
+
+# journal_file DIR: the journal rdb-install keeps for data dir DIR (named
+# by a hash of its path, device and inode).
+journal_file() {
+	local d=$1 key
+	key=$(printf '%s:%s:%s' "$(stat -c %d "$d")" "$(stat -c %i "$d")" "$d" |
+		sha256sum | cut -c1-32) || fail "journal_file $d"
+	echo "$RDB_INSTALL_STATE_DIR/$key.journal"
+}
+
+# conf_copy_file DIR: where the copy of the config edited for DIR is kept.
+conf_copy_file() {
+	local j
+	j=$(journal_file "$1")
+	echo "${j%.journal}.conf"
+}
+
+# assert_no_staged DIR: no staging file (.rdb-install.staged.*) is left.
+assert_no_staged() {
+	local f
+	for f in "$1"/.rdb-install.staged.*; do
+		[ ! -e "$f" ] || fail "a staging file is left: $f"
+	done
+}
 
 make_snapshot() {
 	local name=$1 n=$2 out=$3
@@ -37,7 +69,7 @@ redis_keys_in() {
 redis_restart() {
 	local name=$1 i
 	redis_stop "$name"
-	redis-server "$(redis_dir "$name")/redis.conf" || fail "redis-server $name did not start"
+	redis_server_as "$(redis_dir "$name")/redis.conf" || fail "redis-server $name did not start"
 	for i in $(seq 1 400); do
 		[ "$(rcli "$name" INFO persistence 2>/dev/null | tr -d '\r' | sed -n 's/^loading://p')" = 0 ] && return 0
 		sleep 0.025

@@ -7,6 +7,10 @@
 #                                       not go) and wait for its exit
 #   redis_stop_all                      stop everything this test started
 #
+# With REDIS_USER set (the rdb-install suites: REDIS_USER=redis), the data
+# dir is that user's (mode 750) and the server runs as that user, as Debian
+# runs it; the scratch dir is then opened to it (711).
+#
 # Each instance gets enable-debug-command (DEBUG DIGEST, DEBUG POPULATE),
 # save "" and appendonly no unless CONFIG-LINEs say otherwise (later lines
 # win, as in redis.conf).
@@ -33,7 +37,7 @@ redis_start() {
 		echo "enable-debug-command yes"
 		for line in "$@"; do echo "$line"; done
 	} >"$dir/redis.conf"
-	redis-server "$dir/redis.conf" || fail "redis-server $name did not start"
+	redis_server_as "$dir/redis.conf" || fail "redis-server $name did not start"
 	echo "$dir" >>"$(scratch)/redis-instances"
 	for i in $(seq 1 200); do
 		if redis_ping "$name"; then
@@ -44,6 +48,21 @@ redis_start() {
 	done
 	cat "$dir/redis.log" >&2
 	fail "redis-server $name did not answer PING"
+}
+
+# redis_server_as CONF: redis-server CONF, as REDIS_USER when set (its dir
+# given to that user first).
+redis_server_as() {
+	local dir
+	if [ -z "${REDIS_USER:-}" ]; then
+		redis-server "$1"
+		return
+	fi
+	dir=$(dirname "$1")
+	chmod 711 "$(scratch)"
+	chown -R "$REDIS_USER:$REDIS_USER" "$dir"
+	chmod 750 "$dir"
+	runuser -u "$REDIS_USER" -- redis-server "$1"
 }
 
 # The password, when the instance has one, comes from REDISCLI_AUTH in the

@@ -1,4 +1,5 @@
 /* common/conf: sdssplitargs quoting, includes, last wins, byte-exact edits. */
+#include <glob.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -63,6 +64,7 @@ main(void)
 	struct conf c;
 	struct stat st;
 	const struct conf_line *l;
+	glob_t g;
 	char e[ERRSTR_LEN], inc[512];
 	const char *orig;
 
@@ -107,8 +109,8 @@ main(void)
 	    "only the directive's bytes changed, blanks and CR kept");
 	ok(stat(path("inc-b.conf"), &st) == 0 && (st.st_mode & 07777) == 0640,
 	    "mode kept");
-	ok(access(path("inc-b.conf.rdb-install-tmp"), F_OK) < 0,
-	    "no temporary file left");
+	ok(glob(path(".inc-b.conf.rdb-install.*"), 0, NULL, &g) ==
+	    GLOB_NOMATCH, "no temporary file left");
 	conf_free(&c);
 	ok(conf_load(&c, path("main.conf"), e) == 0 &&
 	    strcmp(conf_get(&c, "appendonly", "?"), "no") == 0,
@@ -129,6 +131,43 @@ main(void)
 	ok(conf_load(&c, path("missing.conf"), e) < 0 &&
 	    strstr(e, "/nonexistent/x.conf") != NULL,
 	    "a missing plain include is an error");
+
+	/* The config's dir may be the redis user's: a link planted at a
+	 * temp name (an older version's fixed one) is never written through,
+	 * and only a regular file is read or replaced. */
+	put("victim", "precious\n");
+	ok(symlink(path("victim"), path("inc-b.conf.rdb-install-tmp")) == 0 &&
+	    conf_replace_file(path("inc-b.conf"), "x\n", 2, e) == 0 &&
+	    file_is("victim", "precious\n") && file_is("inc-b.conf", "x\n"),
+	    "a planted link at a temp name is not followed");
+	ok(symlink(path("victim"), path("lnk.conf")) == 0 &&
+	    (geteuid() != 0 || lchown(path("lnk.conf"), 65534, 65534) == 0) &&
+	    (geteuid() != 0 ? 1 : conf_replace_file(path("lnk.conf"), "x\n", 2,
+	    e) < 0 && strstr(e, "lnk.conf: a symlink owned by uid 65534: not "
+	    "followed") != NULL) && file_is("victim", "precious\n"),
+	    "a config swapped for another user's link is not written through");
+	ok(unlink(path("lnk.conf")) == 0 &&
+	    symlink(path("victim"), path("lnk.conf")) == 0 &&
+	    conf_replace_file(path("lnk.conf"), "x\n", 2, e) == 0 &&
+	    file_is("victim", "x\n"), "our own link is followed");
+	{
+		char *buf = NULL;
+		size_t blen;
+
+		ok(geteuid() != 0 ||
+		    (lchown(path("lnk.conf"), 65534, 65534) == 0 &&
+		    conf_slurp_edit(path("lnk.conf"), &buf, &blen, e) < 0 &&
+		    strstr(e, "not followed") != NULL),
+		    "a file to edit is not read through another user's link");
+		free(buf);
+	}
+	ok(mkfifo(path("fifo"), 0600) == 0 &&
+	    conf_load(&c, path("fifo"), e) < 0 &&
+	    strstr(e, "fifo: not a regular file") != NULL,
+	    "a FIFO is refused, not waited on: %s", e);
+	ok(conf_replace_file(path("fifo"), "x\n", 2, e) < 0 &&
+	    strstr(e, "fifo: not a regular file") != NULL,
+	    "a FIFO is not replaced: %s", e);
 
 	snprintf(inc, sizeof(inc), "rm -rf %s", dir);
 	ok(system(inc) == 0, "cleanup");

@@ -1,5 +1,8 @@
 /* common/server: the keyspace sums, the version map, commands and their
  * failures, a server that is not there (INFO fields: test_redis). */
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "server.h"
 #include "tap.h"
 
@@ -47,5 +50,24 @@ main(void)
 	    "INFO on a server that is not there: %s", e);
 	ok(server_binary_version(v, sizeof(v), e) == 0 &&
 	    strncmp(v, "7.", 2) == 0, "redis-server --version: %s", v);
+	/* The drop the default start and redis-check-rdb make. */
+	if (geteuid() == 0) {
+		pid_t pid;
+		int st;
+
+		ok(server_set_user(&s, 65534, 65534, e) == 0 && s.run_drop,
+		    "as root, a drop to nobody is planned");
+		if ((pid = fork()) == 0)
+			_exit(server_drop(&s) == 0 && getuid() == 65534 &&
+			    geteuid() == 65534 && getgid() == 65534 &&
+			    setuid(0) < 0 ? 0 : 1);
+		ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		    WEXITSTATUS(st) == 0, "the child runs as nobody, for good");
+		ok(server_set_user(&s, 0, 0, e) == 0 && !s.run_drop,
+		    "to root: no drop");
+	} else {
+		ok(server_set_user(&s, 65534, 65534, e) == 0 && !s.run_drop,
+		    "not root: no drop");
+	}
 	return tap_done();
 }
