@@ -40,7 +40,8 @@ usage(FILE *f)
 	    "                   [--service NAME | --start-cmd CMD --stop-cmd CMD]\n"
 	    "                   [--tls [--cacert FILE] [--cacertdir DIR] [--cert FILE]\n"
 	    "                   [--key FILE] [--sni NAME] [--insecure]]\n"
-	    "                   [--state-dir DIR] [--timeout DUR] [--dry-run] [--rollback]\n"
+	    "                   [--state-dir DIR] [--check-rdb PATH] [--timeout DUR]\n"
+	    "                   [--dry-run] [--rollback]\n"
 	    "                   [-v | -q] [--progress | --no-progress] [FILE]\n");
 }
 
@@ -244,8 +245,12 @@ restore(const char *input, const char *name, int dry_run)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
-	say("staged %s: RDB version %d, %llu keys, framing and CRC64 good",
-	    name, in.rdb_version, (unsigned long long)in.keys);
+	if (in.rdb_warn[0] != '\0') {
+		if (!co.quiet)
+			warnx("%s: %s", name, in.rdb_warn);
+	} else
+		say("staged %s: RDB version %d, %llu keys, framing and CRC64 "
+		    "good", name, in.rdb_version, (unsigned long long)in.keys);
 	if (install_run(&in, 0, &rolled, e) < 0)
 		failed(e, rolled);
 	if (!co.quiet)
@@ -257,7 +262,7 @@ restore(const char *input, const char *name, int dry_run)
 
 enum {
 	OPT_OWNER = 256, OPT_NO_CHOWN, OPT_SERVICE, OPT_START, OPT_STOP,
-	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_STATE_DIR
+	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_STATE_DIR, OPT_CHECK_RDB
 };
 
 int
@@ -275,6 +280,7 @@ main(int argc, char *argv[])
 		{ "rollback", no_argument, NULL, OPT_ROLLBACK },
 		TLS_LONGOPTS,
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "check-rdb", required_argument, NULL, OPT_CHECK_RDB },
 		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -330,6 +336,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_STATE_DIR:
 			statedir = optarg;
+			break;
+		case OPT_CHECK_RDB:
+			in.check_rdb = optarg;
 			break;
 		default:
 			cmd_other_option(c);

@@ -320,14 +320,22 @@ install_probe(struct install *in, char *errstr)
 	if (r > 0) {
 		if (server_info(&in->srv, "server", &info, errstr) < 0)
 			return -1;
-		if (redis_info_field(info, "redis_version", in->redis_version,
-		    sizeof(in->redis_version)) < 0)
-			in->redis_version[0] = '\0';
+		if (rdbver_from_info(info, &in->target) < 0)
+			in->target.version[0] = '\0';
+		if (redis_info_field(info, "executable", in->executable,
+		    sizeof(in->executable)) < 0)
+			in->executable[0] = '\0';
 		free(info);
 	}
-	if (in->redis_version[0] == '\0' && server_binary_version(
-	    in->redis_version, sizeof(in->redis_version), errstr) < 0)
-		return -1;
+	if (in->target.version[0] == '\0') {
+		char line[256];
+
+		if (server_binary_version(line, sizeof(line), errstr) < 0)
+			return -1;
+		if (rdbver_from_version_line(line, &in->target) < 0)
+			return errstr_set(errstr, "redis-server --version: no "
+			    "version in '%s'", line);
+	}
 	return 0;
 }
 
@@ -354,14 +362,15 @@ static int
 check_end(struct install *in, struct stage_sink *s, const char *name,
     char *errstr)
 {
-	int max = server_rdb_version_max(in->redis_version);
+	char e[ERRSTR_LEN];
 
 	if (rdb_check_end(&s->chk) < 0)
 		return errstr_set(errstr, "%s: %s", name, s->chk.errstr);
-	if (s->chk.version > max)
-		return errstr_set(errstr, "%s: RDB version %d is newer than "
-		    "Redis %s loads (%d)", name, s->chk.version,
-		    in->redis_version, max);
+	/* The target decides: Redis or Valkey, its release. */
+	if (rdbver_check(&in->target, s->chk.version, s->chk.valkey, e) < 0)
+		return errstr_set(errstr, "%s: %s", name, e);
+	in->crc_only = s->chk.crc_only;
+	rdb_warning_copy(&s->chk, in->rdb_warn, sizeof(in->rdb_warn));
 	in->keys = s->chk.keys;
 	in->rdb_version = s->chk.version;
 	return 0;
@@ -381,6 +390,48 @@ install_check_only(struct install *in, int fd, const char *name,
 	return check_end(in, &s, name, errstr);
 }
 
+/*
+ * The checker that belongs to the target server: --check-rdb, else the
+ * redis-check-rdb (valkey-check-rdb) beside the binary the server runs
+ * from (INFO's executable, when it names one that exists: Redis makes it
+ * from argv[0] and its cwd), else beside the redis-server on PATH that the
+ * default start would run.  Not the first one on PATH: that may be
+ * another release, which judges another format.
+ */
+static void
+checker_path(const struct install *in, char *buf, size_t len)
+{
+	const char *tool = in->target.valkey ? "valkey-check-rdb" :
+	    "redis-check-rdb", *env, *slash;
+	size_t n;
+
+	if (in->check_rdb != NULL) {
+		snprintf(buf, len, "%s", in->check_rdb);
+		return;
+	}
+	if (in->executable[0] == '/' &&
+	    (slash = strrchr(in->executable, '/')) != NULL) {
+		snprintf(buf, len, "%.*s/%s", (int)(slash - in->executable),
+		    in->executable, tool);
+		if (access(buf, X_OK) == 0)
+			return;
+	}
+	/* The PATH entry holding redis-server. */
+	for (env = getenv("PATH"); env != NULL && *env != '\0';
+	    env += n + (env[n] == ':')) {
+		n = strcspn(env, ":");
+		if (n == 0)
+			continue;
+		snprintf(buf, len, "%.*s/redis-server", (int)n, env);
+		if (access(buf, X_OK) < 0)
+			continue;
+		snprintf(buf, len, "%.*s/%s", (int)n, env, tool);
+		if (access(buf, X_OK) == 0)
+			return;
+	}
+	snprintf(buf, len, "%s", tool);
+}
+
 /* Runs redis-check-rdb on the staged file; its verdict is the line after
  * "--- RDB ERROR DETECTED ---".  Returns 0 (also when it is not
  * installed), or -1. */
@@ -388,8 +439,8 @@ static int
 check_rdb_tool(struct install *in, char *errstr)
 {
 	static char out[65536];
-	char path[PATH_MAX];
-	const char *argv[] = { "redis-check-rdb", path, NULL };
+	char path[PATH_MAX], tool[PATH_MAX];
+	const char *argv[] = { tool, path, NULL };
 	size_t got = 0;
 	ssize_t n;
 	char *p, *q;
@@ -397,6 +448,8 @@ check_rdb_tool(struct install *in, char *errstr)
 	int fd[2], st;
 
 	path_in(in, in->staged, path, sizeof(path));
+	checker_path(in, tool, sizeof(tool));
+	say(in, "checking with %s%s", tool, "");
 	if (pipe2(fd, O_CLOEXEC) < 0)
 		return errstr_sys(errstr, "redis-check-rdb");
 	if ((pid = fork()) < 0) {
@@ -447,7 +500,7 @@ check_rdb_tool(struct install *in, char *errstr)
 		if (errno != EINTR)
 			return errstr_sys(errstr, "redis-check-rdb");
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
-		say(in, "redis-check-rdb is not installed: skipped%s%s", "", "");
+		say(in, "%s is not installed: skipped%s", tool, "");
 		return 0;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -961,6 +1014,10 @@ check_loaded(struct install *in, char *errstr)
 	now_keys = server_info_sum(info, "keys");
 	ttl = server_info_sum(info, "expires");
 	free(info);
+	/* A layout only CRC-checked gave no key count: the server's own is
+	 * all there is. */
+	if (in->crc_only)
+		in->keys = loaded + expired;
 	if (loaded + expired != in->keys || now_keys > loaded)
 		return errstr_set(errstr, "the server loaded %llu keys (%llu "
 		    "expired), the snapshot holds %llu",
@@ -1424,11 +1481,12 @@ install_plan(struct install *in, const char *input)
 	path_in(in, in->dbfilename, dump, sizeof(dump));
 	printf("config: %s\n", in->conf);
 	printf("data dir: %s\n", in->dir);
-	printf("server: %s%s%s (%s), Redis %s, loads RDB versions up to %d\n",
+	printf("server: %s%s%s (%s), %s %s, loads RDB versions up to %d%s\n",
 	    in->srv.sock ? in->srv.sock : in->srv.host,
 	    in->srv.sock ? "" : ":", in->srv.sock ? "" : "port",
-	    in->was_up ? "up" : "down", in->redis_version,
-	    server_rdb_version_max(in->redis_version));
+	    in->was_up ? "up" : "down", in->target.valkey ? "Valkey" : "Redis",
+	    in->target.version, rdbver_redis_max(&in->target),
+	    rdbver_valkey_max(&in->target) ? " and Valkey's 80" : "");
 	if (in->rdb_version > 0)
 		printf("snapshot: %s: RDB version %d, %llu keys, framing and "
 		    "CRC64 good\n", input, in->rdb_version,

@@ -16,6 +16,7 @@
 
 #include "errstr.h"
 #include "journal.h"
+#include "rdbver.h"
 #include "server.h"
 
 struct progress;
@@ -45,7 +46,11 @@ struct install {
 	char		 failed_step[32];	/* the step that failed */
 	uint64_t	 keys;			/* keys in the snapshot */
 	int		 rdb_version;
-	char		 redis_version[32];	/* the server's, or the binary's */
+	struct rdb_server target;	/* the server's, or the binary's */
+	char		 executable[PATH_MAX];	/* INFO's: where it runs from */
+	const char	*check_rdb;	/* --check-rdb, or NULL */
+	int		 crc_only;	/* the layout was not walked: no key count */
+	char		 rdb_warn[ERRSTR_LEN];	/* what was not checked, or "" */
 	int		 was_up;
 	int		 legacy_journal;	/* LEGACY_JOURNAL in the data dir */
 };

@@ -141,27 +141,6 @@ server_info_sum(const char *info, const char *field)
 }
 
 int
-server_rdb_version_max(const char *v)
-{
-	int maj = 0, min = 0;
-
-	sscanf(v, "%d.%d", &maj, &min);
-	if (maj > 7 || (maj == 7 && min >= 4))
-		return 12;
-	if (maj == 7 && min >= 2)
-		return 11;
-	if (maj == 7)
-		return 10;
-	if (maj >= 5)
-		return 9;
-	if (maj == 4)
-		return 8;
-	if (maj == 3 && min >= 2)
-		return 7;
-	return 6;
-}
-
-int
 server_binary_version(char *buf, size_t len, char *errstr)
 {
 	char line[256], *p;
@@ -175,8 +154,7 @@ server_binary_version(char *buf, size_t len, char *errstr)
 	if (p == NULL || st != 0 || (p = strstr(line, "v=")) == NULL)
 		return errstr_set(errstr, "redis-server --version: no version "
 		    "(is redis-server installed?)");
-	p += 2;
-	snprintf(buf, len, "%.*s", (int)strcspn(p, " \n"), p);
+	snprintf(buf, len, "%.*s", (int)strcspn(line, "\n"), line);
 	return 0;
 }
 

@@ -75,12 +75,9 @@ int server_info(struct server *s, const char *section, char **out,
 /* Sums FIELD= ("keys", "expires") over the db lines of INFO keyspace. */
 uint64_t server_info_sum(const char *info, const char *field);
 
-/* The newest RDB format a Redis version loads (7.0 -> 10, 7.2 -> 11,
- * 7.4 -> 12, 5.0 and 6.x -> 9, ...). */
-int server_rdb_version_max(const char *redis_version);
-
-/* The version of `redis-server --version` on PATH into buf; returns 0 or
- * -1. */
+/* The first line of `redis-server --version` on PATH ("Redis server
+ * v=7.0.15 ..." or Valkey's) into buf; returns 0 or -1.  rdbver reads
+ * it. */
 int server_binary_version(char *buf, size_t len, char *errstr);
 
 /* Runs argv, stdin from /dev/null and stdout onto stderr, and waits;

@@ -96,6 +96,35 @@ EOF
 	refused "$T/v11.rdb" "rdb-install: $T/v11.rdb: RDB version 11 is newer than Redis 7.0.15 loads (10)"
 }
 
+@test "files from newer servers are refused for Debian's Redis 7.0 before the stop, naming both versions" {
+	local v
+	v=$(rcli a INFO server | tr -d '\r' | sed -n 's/^redis_version://p')
+	refused "$FIXTURES/rdb-12/hfe-listpack-v12.rdb" \
+		"rdb-install: $FIXTURES/rdb-12/hfe-listpack-v12.rdb: RDB version 12 is newer than Redis $v loads (10)"
+	refused "$FIXTURES/rdb-12/synthetic-v13.rdb" \
+		"rdb-install: $FIXTURES/rdb-12/synthetic-v13.rdb: RDB version 13 is newer than Redis $v loads (10)"
+	refused "$FIXTURES/rdb-12/synthetic-valkey080.rdb" \
+		"rdb-install: $FIXTURES/rdb-12/synthetic-valkey080.rdb: Valkey RDB version 80 cannot be loaded by Redis $v (only Valkey 9.0 and later load Valkey's own formats)"
+}
+
+@test "the checker beside the server's binary runs, not the first on PATH; --check-rdb overrides" {
+	# A decoy redis-check-rdb first on PATH, which would pass anything
+	# and leaves a mark when it runs (as the server's user).
+	mkdir -p "$T/decoy" "$T/log"
+	chmod 1777 "$T/log"
+	printf '#!/bin/sh\necho "decoy $*" >>%s/log/decoy\nexit 0\n' "$T" >"$T/decoy/redis-check-rdb"
+	chmod 755 "$T/decoy/redis-check-rdb"
+	PATH=$T/decoy:$PATH refused "$FIXTURES/rdb/corrupt_empty_keys.rdb" \
+		"rdb-install: redis-check-rdb rejects the snapshot: [offset 100] Unexpected EOF reading RDB file"
+	[ ! -e "$T/log/decoy" ] || fail "the decoy on PATH ran: $(cat "$T/log/decoy")"
+	# --check-rdb names the checker to run, and -v says which.
+	run -0 --separate-stderr rdb-install -v -c "$RCONF" --check-rdb "$T/decoy/redis-check-rdb" "$T/b.rdb"
+	[[ "$stderr" == *"rdb-install: checking with $T/decoy/redis-check-rdb"* ]] || fail "$stderr"
+	run -0 cat "$T/log/decoy"
+	assert_output --regexp "^decoy $RDIR/\.rdb-install\.staged\.[0-9a-f]{16}$"
+	[ "$(redis_digest a)" = "$B_DIGEST" ] || fail "B was not restored"
+}
+
 @test "corrupt_empty_keys.rdb and corrupt_ziplist.rdb: refused by redis-check-rdb before the stop" {
 	refused "$FIXTURES/rdb/corrupt_empty_keys.rdb" "rdb-install: redis-check-rdb rejects the snapshot: [offset 100] Unexpected EOF reading RDB file"
 	run -1 --separate-stderr rdb-install -c "$RCONF" "$FIXTURES/rdb/corrupt_ziplist.rdb"

@@ -20,12 +20,6 @@ main(void)
 
 	ok(server_info_sum(info, "keys") == 15 &&
 	    server_info_sum(info, "expires") == 2, "keys and expires summed");
-	ok(server_rdb_version_max("7.0.15") == 10 &&
-	    server_rdb_version_max("7.2.4") == 11 &&
-	    server_rdb_version_max("7.4.0") == 12 &&
-	    server_rdb_version_max("6.2.14") == 9 &&
-	    server_rdb_version_max("5.0.7") == 9 &&
-	    server_rdb_version_max("4.0.9") == 8, "RDB versions by release");
 	ok(server_run(t, e) == 0, "a command that succeeds");
 	ok(server_run(f, e) < 0 && strcmp(e, "false: exit status 1") == 0,
 	    "a command that fails: %s", e);
@@ -49,7 +43,8 @@ main(void)
 	    "127.0.0.1:1: Connection refused") == 0,
 	    "INFO on a server that is not there: %s", e);
 	ok(server_binary_version(v, sizeof(v), e) == 0 &&
-	    strncmp(v, "7.", 2) == 0, "redis-server --version: %s", v);
+	    strncmp(v, "Redis server v=7.", 17) == 0,
+	    "redis-server --version: %s", v);
 	/* The drop the default start and redis-check-rdb make. */
 	if (geteuid() == 0) {
 		pid_t pid;
