@@ -70,6 +70,8 @@ plant() { echo "$2" | swift-put -q -m keys=5 -m redis-version=7.0.0 "$1"; }
 	assert_regex "${lines[2]}" " complete +- +$r2\$"
 
 	redis_stop src
+	# What a retention pass would delete: an unfinished cluster backup.
+	plant test/src/2020-01-03T000000Z/ddd.rdb.zst.age d
 	before=$(swift-ls test/src/)
 	for _ in 1 2 3; do
 		run -1 --separate-stderr backup -q
