@@ -82,7 +82,11 @@ plant() { echo "$2" | swift-put -q -m keys=5 -m redis-version=7.0.0 "$1"; }
 	assert_output "$before"
 }
 
-@test "--list shows a cluster backup's shards and an unfinished one as incomplete" {
+@test "--list shows a cluster backup's shards and an unfinished one as incomplete; nothing yet: the header" {
+	# No container yet: no backups, not an error.
+	run -0 --separate-stderr backup --list
+	assert_regex "$output" '^TIME +BYTES +KEYS +REDIS +STATE +SHARDS +NAME$'
+	assert_equal "$stderr" ""
 	plant test/src/2026-01-01T000000Z/aaa.rdb.zst.age a
 	plant test/src/2026-01-01T000000Z/bbb.rdb.zst.age b
 	plant test/src/2026-01-01T000000Z/manifest.json '{}'
