@@ -111,6 +111,7 @@ test: check
 SBIN_PROGS = $(filter rdb-install,$(PROGS))
 BIN_PROGS  = $(filter-out $(SBIN_PROGS),$(PROGS))
 EXAMPLES   = contrib/cron.d/redis-backup contrib/systemd/redis-backup.service \
+	     contrib/systemd/redis-backup.sysusers.conf contrib/systemd/redis-backup.tmpfiles.conf \
 	     contrib/systemd/redis-backup.timer contrib/redis-backup.default
 
 install: all

@@ -34,8 +34,11 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: swift-get [-qv] [-c CONTAINER] [--retries N] [--insecure]\n"
-	    "                 [--progress | --no-progress] OBJECT > data\n");
+	    "                 [--progress | --no-progress] OBJECT > data\n"
+	    "       swift-get --meta [-qv] [-c CONTAINER] OBJECT\n");
 }
+
+enum { OPT_META = 256 };
 
 /* Where the bytes go: MD5 of the current piece, stdout, the meter. */
 struct out {
@@ -268,6 +271,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		SWIFT_LONGOPTS,
 		CMD_LONGOPTS,
+		{ "meta", no_argument, NULL, OPT_META },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct swift_cli o;
@@ -276,7 +280,7 @@ main(int argc, char *argv[])
 	struct progress pr;
 	struct get g;
 	char e[ERRSTR_LEN];
-	int c, rc;
+	int c, rc, meta = 0;
 
 	memset(&g, 0, sizeof(g));
 	swift_cli_init(&o);
@@ -289,6 +293,9 @@ main(int argc, char *argv[])
 		if (rc > 0)
 			continue;
 		switch (c) {
+		case OPT_META:
+			meta = 1;
+			break;
 		default:
 			cmd_other_option(c);
 		}
@@ -301,7 +308,7 @@ main(int argc, char *argv[])
 	g.object = argv[optind];
 	if (*g.object == '\0')
 		usage_error("empty OBJECT name");
-	if (cli_binary_out(STDOUT_FILENO, e) < 0)
+	if (!meta && cli_binary_out(STDOUT_FILENO, e) < 0)
 		errx(1, "%s", e);
 	o.so.log_prog = o.co.verbose ? prog : NULL;
 	if (!o.co.quiet)
@@ -320,6 +327,16 @@ main(int argc, char *argv[])
 	if (head.status != 200)
 		errx(1, "HEAD %s/%s: HTTP %ld", g.container, g.object,
 		    head.status);
+	if (meta) {
+		swift_free(g.c);
+		/* What a listing of backups needs without the bytes. */
+		printf("bytes=%llu\nlast-modified=%s\n%s",
+		    (unsigned long long)head.length, head.last_modified,
+		    head.meta);
+		if (fclose(stdout) == EOF)
+			err(1, "write <stdout>");
+		return 0;
+	}
 
 	g.out.fd.fd = STDOUT_FILENO;
 	g.out.fd.name = "<stdout>";

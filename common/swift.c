@@ -447,6 +447,31 @@ hdr_value(char *dst, size_t cap, const char *v, size_t n)
 	dst[n] = '\0';
 }
 
+#define META_HDR	"X-Object-Meta-"
+
+/* Appends "name=value\n" (name lower case) to resp->meta; a line that
+ * does not fit is left out (Swift never sends that much). */
+static void
+meta_add(struct swift_resp *resp, const char *name, size_t nlen,
+    const char *v, size_t vlen)
+{
+	char val[SWIFT_META_MAX];
+	size_t i, n;
+
+	hdr_value(val, sizeof(val), v, vlen);
+	n = strlen(val);
+	if (resp->meta_len + nlen + n + 3 > sizeof(resp->meta))
+		return;
+	for (i = 0; i < nlen; i++)
+		resp->meta[resp->meta_len++] =
+		    (char)tolower((unsigned char)name[i]);
+	resp->meta[resp->meta_len++] = '=';
+	memcpy(resp->meta + resp->meta_len, val, n);
+	resp->meta_len += n;
+	resp->meta[resp->meta_len++] = '\n';
+	resp->meta[resp->meta_len] = '\0';
+}
+
 static size_t
 on_header(char *b, size_t size, size_t nitems, void *arg)
 {
@@ -521,6 +546,11 @@ on_header(char *b, size_t size, size_t nitems, void *arg)
 		resp->dlo = 1;
 	else if (IS("X-Delete-At"))
 		resp->delete_at = strtoull(v, NULL, 10);
+	else if (nlen > sizeof(META_HDR) - 1 &&
+	    strncasecmp(b, META_HDR, sizeof(META_HDR) - 1) == 0)
+		meta_add(resp, b + sizeof(META_HDR) - 1,
+		    nlen - (sizeof(META_HDR) - 1), colon,
+		    len - (size_t)(colon - b));
 	else if (IS("Last-Modified"))
 		hdr_value(resp->last_modified, sizeof(resp->last_modified),
 		    colon, len - (size_t)(colon - b));

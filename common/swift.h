@@ -21,6 +21,7 @@
 #define SWIFT_DEFAULT_CONTAINER	"database_backups"
 #define SWIFT_DEFAULT_RETRIES	5
 #define SWIFT_ETAG_LEN		64
+#define SWIFT_META_MAX		8192
 
 struct swift_opts {
 	int			 retries;	/* tries after the first */
@@ -72,6 +73,11 @@ struct swift_resp {
 	int		 dlo;		/* X-Object-Manifest present */
 	uint64_t	 delete_at;	/* X-Delete-At, 0 when absent */
 	char		 last_modified[40];
+	/* The object's X-Object-Meta-* headers as "name=value\n" lines, the
+	 * name lower case without the prefix (Swift allows 4 KiB of names
+	 * and values in all). */
+	char		 meta[SWIFT_META_MAX];
+	size_t		 meta_len;
 	char		*body;		/* captured, NUL-terminated; free() */
 	size_t		 body_len;
 };

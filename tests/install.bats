@@ -28,7 +28,8 @@ progs() { ls "$RDBPIPE_TOP/cmd" | sed -n 's/\.c$//p'; }
 		sect=${p##*.}
 		cmp "$p" "$d/usr/share/man/man$sect/${p##*/}" || fail "${p##*/} not installed"
 	done
-	for p in redis-backup redis-backup.service redis-backup.timer redis-backup.default; do
+	for p in redis-backup redis-backup.service redis-backup.timer redis-backup.default \
+	    redis-backup.sysusers.conf redis-backup.tmpfiles.conf; do
 		[ -f "$d/usr/share/doc/rdbpipe/examples/$p" ] || fail "example $p missing"
 	done
 }

@@ -58,6 +58,7 @@ all_keys() {
 @test "redis-backup then redis-restore into a second server: the same DEBUG DIGEST" {
 	local want object
 	want=$(redis_digest src)
+	echo REDIS_BACKUP_EXPIRE=1d >>"$ENVF"
 	run -0 --separate-stderr backup --verify
 	object=$output
 	assert_regex "$object" '^test/src/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z\.rdb\.zst\.age$'
@@ -69,7 +70,7 @@ all_keys() {
 	[[ $stderr == *"verified $object"* ]] || fail "no verify line: $stderr"
 	run -0 swift-ls test/src/
 	assert_output "$object"
-	# The metadata says what is inside; retention is on the object.
+	# The metadata says what is inside; the opt-in expiry is on the object.
 	run -0 swift_cli stat database_backups "$object"
 	assert_output --partial "Meta Keys: $(all_keys src)"
 	assert_output --regexp "Meta Redis-Version: 7\."

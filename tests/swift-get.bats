@@ -30,6 +30,20 @@ segment() { listing "${C}_segments" | grep "^$1/slo/" | sed -n "$(($2 + 1))p"; }
 	assert_equal "$stderr" "swift-get: no-such-container/x: not found"
 }
 
+@test "--meta: the size, the time and the metadata, from a HEAD, no bytes; a missing object exits 1" {
+	mkdata 3000 "$T/in"
+	swift-put -S 1K -m redis-version=7.0.15 -m Keys=42 meta <"$T/in"
+	run -0 --separate-stderr swift-get --meta meta
+	assert_regex "${lines[1]}" '^last-modified=[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} 20[0-9]{2} '
+	assert_equal "${lines[0]}" "bytes=3000"
+	assert_equal "$(printf '%s\n' "${lines[@]:2}" | sort)" "keys=42
+redis-version=7.0.15"
+	assert_equal "$stderr" ""
+	run -1 --separate-stderr swift-get --meta nothing-here
+	assert_equal "$stderr" "swift-get: $C/nothing-here: not found"
+	assert_equal "$output" ""
+}
+
 @test "refuses to write to a terminal" {
 	echo x | swift-put tty
 	run -1 script -qec "swift-get tty" /dev/null
