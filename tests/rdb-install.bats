@@ -85,7 +85,7 @@ teardown() { common_teardown; }
 
 @test "the default start runs redis-server as redis, never as root; so does redis-check-rdb" {
 	[ "$(id -u)" = 0 ] || fail "this test needs root"
-	# redis-check-rdb through a shim on PATH that notes who runs it.
+	# redis-check-rdb through a shim (--check-rdb) that notes who runs it.
 	mkdir -m 755 "$T/shim" "$T/who"
 	chown redis "$T/who"
 	printf '#!/bin/sh
@@ -93,7 +93,7 @@ id -un >"%s/who/checker"
 exec %s "$@"
 ' "$T" 	    "$(command -v redis-check-rdb)" >"$T/shim/redis-check-rdb"
 	chmod 755 "$T/shim/redis-check-rdb"
-	PATH=$T/shim:$PATH rdb-install -q -c "$RCONF" "$T/b.rdb"
+	rdb-install -q --check-rdb "$T/shim/redis-check-rdb" -c "$RCONF" "$T/b.rdb"
 	[ "$(cat "$T/who/checker")" = redis ]
 	[ "$(redis_digest a)" = "$B_DIGEST" ]
 	[ "$(ps -o user= -p "$(redis_pid a)")" = redis ]
@@ -129,7 +129,9 @@ exec %s "$@"
 
 @test "-v reports each step and rename, and no password" {
 	run -0 --separate-stderr rdb-install -v -c "$RCONF" "$T/b.rdb"
-	assert_equal "${stderr_lines[0]}" "rdb-install: staged $T/b.rdb: RDB version 10, $(redis_keys_in "$T/b.rdb") keys, framing and CRC64 good"
+	# The checker beside the binary the server runs from.
+	assert_equal "${stderr_lines[0]}" "rdb-install: checking with $(dirname "$(command -v redis-server)")/redis-check-rdb"
+	assert_equal "${stderr_lines[1]}" "rdb-install: staged $T/b.rdb: RDB version 10, $(redis_keys_in "$T/b.rdb") keys, framing and CRC64 good"
 	assert_equal "$output" ""
 	for s in stop move install start verify; do
 		[[ "$stderr" == *"rdb-install: step: $s"* ]] || fail "no step $s: $stderr"

@@ -211,6 +211,10 @@ tls_certs() {
 			-subj /CN=localhost \
 			-addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
 		chmod 600 ./*.key
+		# The server's keys are for the server's user when it has one.
+		if [ -n "${REDIS_USER:-}" ]; then
+			chown "$REDIS_USER" server.key self.key
+		fi
 	) || fail "tls_certs: openssl failed"
 }
 
