@@ -51,7 +51,7 @@ $(B)/common/%.o: common/%.c $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B)/cmd/%.o: cmd/%.c cmd/cmd.h $(wildcard common/*.h)
+$(B)/cmd/%.o: cmd/%.c $(wildcard cmd/*.h) $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
