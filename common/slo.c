@@ -206,14 +206,16 @@ slo_is_md5_hex(const char *s)
 	return n == MD5_HEX_LEN && s[n] == '\0';
 }
 
-/* Splits a manifest entry's "/container/object" name. */
+/* Splits a manifest entry's "/container/object" name, neither empty. */
 static int
 split_name(const char *name, char **container, const char **object)
 {
 	const char *slash;
 
+	/* "//object" would name no container: the account itself. */
 	if (name == NULL || name[0] != '/' ||
-	    (slash = strchr(name + 1, '/')) == NULL || slash[1] == '\0')
+	    (slash = strchr(name + 1, '/')) == NULL || slash == name + 1 ||
+	    slash[1] == '\0')
 		return -1;
 	*container = strndup(name + 1, (size_t)(slash - name - 1));
 	*object = slash + 1;

@@ -362,6 +362,9 @@ test_bad(void)
 	    ~0ULL, SLO_BAD_ENTRY, 0, "without name");
 	refused("[{\"name\":\"/c/\",\"hash\":\"" H32 "\",\"bytes\":1}]",
 	    ~0ULL, SLO_BAD_ENTRY, 0, "without name");
+	/* Found by fuzz_slo: "//x" named an empty container, the account. */
+	refused("[{\"name\":\"///////+//y=2/00000000\",\"hash\":\"" H32
+	    "\",\"bytes\":1}]", ~0ULL, SLO_BAD_ENTRY, 0, "without name");
 	refused("[" SEG("a", 1) ",{\"name\":\"/c/a\",\"hash\":\"" H32 "\","
 	    "\"bytes\":1,\"range\":\"0-0\"}]", ~0ULL, SLO_BAD_RANGE, 1,
 	    "/c/a: segment ranges are not supported");
