@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "swiftcmd.h"
 #include "cli.h"
 #include "json.h"
 #include "opt.h"
@@ -69,17 +70,11 @@ main(int argc, char *argv[])
 	struct swift_resp resp;
 	struct json *j;
 	char e[ERRSTR_LEN], *marker = NULL, *eprefix = NULL, *query = NULL;
-	int c, rc, longfmt = 0, more = 1;
+	int c, longfmt = 0, more = 1;
 
-	swift_cli_init(&o);
-	if (cli_init(e) < 0)
-		errx(1, "%s", e);
-	while ((c = getopt_long(argc, argv, SWIFT_SHORTOPTS "l", longopts,
-	    NULL)) != -1) {
-		if ((rc = swift_cli_option(&o, c, optarg, e)) < 0)
-			usage_error("%s", e);
-		if (rc > 0)
-			continue;
+	swiftcmd_init(&o);
+	while ((c = swiftcmd_option(argc, argv, SWIFT_SHORTOPTS "l", longopts,
+	    &o)) != -1) {
 		switch (c) {
 		case 'l':
 			longfmt = 1;
@@ -93,11 +88,7 @@ main(int argc, char *argv[])
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	container = o.container;
-	o.so.log_prog = o.co.verbose ? prog : NULL;
-	if (!o.co.quiet)
-		o.so.warn = cmd_warn;
-	if ((sc = swift_new(&o.so, e)) == NULL)
-		errx(1, "%s", e);
+	sc = swiftcmd_connect(&o);
 	if (prefix != NULL && (eprefix = swift_urlencode(prefix, 0)) == NULL)
 		err(1, "memory");
 	while (more) {

@@ -157,3 +157,34 @@ json.dump(m, sys.stdout)' "$bad" >"$T/evil.json"
 	# The real manifest still reads.
 	swift-get evil | cmp - "$T/in"
 }
+
+# The same hostile server, lying about sizes or naming no container: a
+# manifest whose sizes do not add up to the object's is refused before
+# any segment is asked for; an entry "//x" would name a path under the
+# account itself and is refused when the walk reaches it.
+@test "a doctored manifest: sizes that do not add up, an entry with no container: exit 1, no segment asked for" {
+	swift_fault_start
+	mkdata 2500000 "$T/in"
+	swift-put -S 1M liar <"$T/in"
+	set -o pipefail
+	local edit
+	for edit in 'm[1]["bytes"] += 1' 'm[0]["name"] = "//" + m[0]["name"].split("/", 2)[2]'; do
+		swift_curl "$C/liar?multipart-manifest=get" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+exec(sys.argv[1])
+json.dump(m, sys.stdout)' "$edit" >"$T/liar.json"
+		swift_fault "status 200 method=GET path=/$C/liar\\?multipart-manifest=get\$ body=$T/liar.json"
+		: >"$SWIFT_HOME/fault.log"
+		run -1 --separate-stderr swift-get liar
+		case $edit in
+		*bytes*) assert_equal "$stderr" "swift-get: $C/liar: the manifest's sizes add up to 2500001 bytes, not 2500000" ;;
+		*) assert_equal "$stderr" "swift-get: $C/liar: a manifest entry without name, hash or bytes" ;;
+		esac
+		assert_equal "$output" ""
+		grep -q "^GET /v1/AUTH_test/$C/liar?multipart-manifest=get 200 .* fault=" "$SWIFT_HOME/fault.log" ||
+			fail "the doctored manifest was not served: $(swift_fault_log)"
+		run -1 grep -E '_segments' "$SWIFT_HOME/fault.log"
+	done
+	swift-get liar | cmp - "$T/in"
+}
