@@ -181,11 +181,11 @@ rdb_saves() { rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_saves://p
 	a_digest=$(redis_digest a)
 	cp "$RCONF" "$T/conf.before"
 	# Without a client certificate: refused before the server is touched.
-	run -1 --separate-stderr rdb-install -c "$RCONF" --no-chown --tls --cacert "$C/ca.crt" "$T/b.rdb"
+	run -1 --separate-stderr rdb-install -c "$RCONF" --tls --cacert "$C/ca.crt" "$T/b.rdb"
 	assert_equal "$stderr" "rdb-install: connect 127.0.0.1:$RTLSPORT: TLS: the server requires a client certificate (--cert, --key)"
 	[ "$(redis_digest a)" = "$a_digest" ]
-	assert_no_file "$RDIR/.rdb-install.staged"
-	run -0 --separate-stderr rdb-install -c "$RCONF" --no-chown --tls --cacert "$C/ca.crt" \
+	assert_no_staged "$RDIR"
+	run -0 --separate-stderr rdb-install -c "$RCONF" --tls --cacert "$C/ca.crt" \
 		--cert "$C/client.crt" --key "$C/client.key" "$T/b.rdb"
 	assert_equal "$stderr" "rdb-install: $RDIR/dump.rdb: restored $(redis_keys_in "$T/b.rdb") keys (RDB version 10)"
 	[ "$(redis_digest a)" = "$b_digest" ]
@@ -196,10 +196,10 @@ rdb_saves() { rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_saves://p
 	make_snapshot b 10 "$T/b.rdb"
 	mkdir "$T/d"
 	printf 'port 0\ntls-port 6390\ndir %s\n' "$T/d" >"$T/tls-only.conf"
-	run -1 --separate-stderr rdb-install -c "$T/tls-only.conf" --no-chown "$T/b.rdb"
+	run -1 --separate-stderr rdb-install -c "$T/tls-only.conf" "$T/b.rdb"
 	assert_equal "$stderr" "rdb-install: config $T/tls-only.conf: the server listens only on tls-port 6390: give --tls (with --cacert, or --cert and --key as it needs)"
 	printf 'port 6391\ndir %s\n' "$T/d" >"$T/plain.conf"
-	run -1 --separate-stderr rdb-install -c "$T/plain.conf" --no-chown --tls "$T/b.rdb"
+	run -1 --separate-stderr rdb-install -c "$T/plain.conf" --tls "$T/b.rdb"
 	assert_equal "$stderr" "rdb-install: config $T/plain.conf: --tls, but no tls-port"
 	run -2 --separate-stderr rdb-install -c "$T/plain.conf" --cacert "$C/ca.crt" "$T/b.rdb"
 	assert_equal "${stderr_lines[0]}" "rdb-install: --cacert needs --tls"
@@ -240,7 +240,6 @@ rdb_saves() { rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_saves://p
 	redis_start_tls dst "$C/server.crt" "$C/server.key" "tls-auth-clients yes"
 	rcli dst SET only-in-dst 1 >/dev/null
 	echo "REDIS_CONF=$RCONF" >>"$envf"
-	echo "REDIS_RESTORE_INSTALL_ARGS=--no-chown" >>"$envf"
 	run -0 --separate-stderr "$RDBPIPE_TOP/contrib/redis-restore" -c "$envf" -q
 	assert_equal "$stderr" ""
 	[ "$(redis_digest dst)" = "$want" ] || fail "digest differs after restore"
