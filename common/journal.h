@@ -24,7 +24,8 @@ struct journal {
 };
 
 /* Locks dir (flock, without waiting) and reads an existing journal into
- * j->text; returns 0, or -1 ("DIR: another rdb-install is running"). */
+ * j->text, NUL bytes (a crash's) read as line ends; returns 0, or -1
+ * ("DIR: another rdb-install is running"). */
 int journal_open(struct journal *j, const char *dir, char *errstr);
 
 /* Starts a new journal holding text (atomically: temp file, fsync,
@@ -35,8 +36,8 @@ int journal_create(struct journal *j, const char *text, char *errstr);
 int journal_add(struct journal *j, const char *key, const char *value,
     char *errstr);
 
-/* Appends whole lines (each ending in a newline) with one fsync; returns
- * 0 or -1. */
+/* Appends whole lines (each ending in a newline) with one fsync, ending
+ * first a last line a crash left without its newline; returns 0 or -1. */
 int journal_append(struct journal *j, const char *lines, char *errstr);
 
 /* Copies the value of the last line with this key into val; returns 0, or
