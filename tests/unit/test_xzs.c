@@ -22,6 +22,8 @@ buf_sink(void *arg, const void *data, size_t len, char *errstr)
 	struct buf *b = arg;
 
 	(void)errstr;
+	if (len == 0)
+		return 0;	/* memcpy takes no NULL, even for nothing */
 	if (b->n + len > b->cap) {
 		b->cap = (b->n + len) * 2;
 		b->p = realloc(b->p, b->cap);
