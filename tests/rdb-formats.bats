@@ -35,7 +35,7 @@ warning() {
 		rdb-pack -d -q -i "$T/key.txt" <"$T/$f.age" >"$T/$f.back"
 		cmp "$F/$f" "$T/$f.back"
 		# The stock tools agree.
-		age -d -i "$T/key.txt" "$T/$f.age" | xz -d | cmp - "$F/$f"
+		age -d -i "$T/key.txt" "$T/$f.age" | zstd -d | cmp - "$F/$f"
 		run --separate-stderr rdb-pack -d -i "$T/key.txt" <"$T/$f.age"
 		[ "$status" -eq 0 ]
 		assert_equal "$stderr" "$(warning "$f" | sed 's/^rdb-pack: //; s/^/rdb-pack: /')"
