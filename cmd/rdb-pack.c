@@ -165,8 +165,25 @@ check_level(struct pack_cfg *pc, int level, int block_size)
 	pc->level = level >= 0 ? level : DEFAULT_ZSTD_LEVEL;
 }
 
-int
-main(int argc, char *argv[])
+/* The actions, one static function each (signify's verbs). */
+enum verb { VERB_PACK, VERB_UNPACK, VERB_KEYGEN, VERB_RECIPIENT };
+
+/* What the command line asked for, and the secrets read for it. */
+struct opts {
+	struct pack_cfg pc;
+	struct unpack_cfg uc;
+	struct cli_out co;
+	const char *rfile_paths[PACK_MAX_KEYS], *ifile_paths[PACK_MAX_KEYS];
+	struct secret rfiles[PACK_MAX_KEYS], ifiles[PACK_MAX_KEYS], pass;
+	const char *passfile, *out;
+	int nrfiles, nifiles, no_encrypt, raw, level;
+	int decode, test;	/* -d, -t: unpacking; -t writes nothing */
+	int keygen, printrec;	/* --keygen, -y */
+};
+
+/* Parses the options into o, or exits 2. */
+static void
+parse_options(int argc, char *argv[], struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "decompress", no_argument, NULL, 'd' },
@@ -189,34 +206,11 @@ main(int argc, char *argv[])
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct secret rfiles[PACK_MAX_KEYS], ifiles[PACK_MAX_KEYS], pass;
-	const char *rfile_paths[PACK_MAX_KEYS], *ifile_paths[PACK_MAX_KEYS];
-	const char *passfile = NULL, *out = NULL, *env;
-	struct pack_cfg pc;
-	struct unpack_cfg uc;
-	struct pack_stats st;
-	struct progress pr;
-	struct io_fdsink fdsink = { STDOUT_FILENO, "<stdout>" };
-	double t0;
 	char e[ERRSTR_LEN];
-	int c, i, decode = 0, test = 0, no_encrypt = 0, raw = 0, gen = 0;
-	struct cli_out co;
-	int printrec = 0, rc;
-	int nrfiles = 0, nifiles = 0, level = -1, digit_more = 0, ind;
+	int c, ind, digit_more = 0;
 	long l;
 	uint64_t u64;
 
-	memset(&pc, 0, sizeof(pc));
-	memset(&uc, 0, sizeof(uc));
-	memset(&pass, 0, sizeof(pass));
-	memset(&st, 0, sizeof(st));
-	pc.codec = PACK_ZSTD;
-	pc.threads = DEFAULT_THREADS;
-	uc.threads = DEFAULT_THREADS;
-	if (cli_init(e) < 0)
-		errx(1, "%s", e);
-
-	cli_out_init(&co);
 	for (;;) {
 		ind = optind;
 		c = getopt_long(argc, argv,
@@ -228,80 +222,81 @@ main(int argc, char *argv[])
 		 * one by one, and a digit continues the number when the one
 		 * before it did not end its argument. */
 		if (c >= '0' && c <= '9') {
-			level = digit_more ? level * 10 + (c - '0') : c - '0';
-			if (level > 99)
-				usage_error("-%d: no such level", level);
+			o->level = digit_more ? o->level * 10 + (c - '0') :
+			    c - '0';
+			if (o->level > 99)
+				usage_error("-%d: no such level", o->level);
 			digit_more = optind == ind;
 			continue;
 		}
 		digit_more = 0;
-		if (cli_out_option(&co, c))
+		if (cli_out_option(&o->co, c))
 			continue;
 		switch (c) {
 		case OPT_ZSTD:
-			pc.codec = PACK_ZSTD;
+			o->pc.codec = PACK_ZSTD;
 			break;
 		case OPT_XZ:
-			pc.codec = PACK_XZ;
+			o->pc.codec = PACK_XZ;
 			break;
 		case 'e':
-			pc.extreme = 1;
+			o->pc.extreme = 1;
 			break;
 		case 'd':
-			decode = 1;
+			o->decode = 1;
 			break;
 		case 't':
-			test = 1;
+			o->test = 1;
 			break;
 		case 'T':
 			if (opt_long(optarg, 0, 4096, &l, e) < 0)
 				usage_error("-T: %s", e);
-			pc.threads = uc.threads = (uint32_t)l;
+			o->pc.threads = o->uc.threads = (uint32_t)l;
 			break;
 		case 'r':
-			if (pc.nrecipients == PACK_MAX_KEYS)
+			if (o->pc.nrecipients == PACK_MAX_KEYS)
 				usage_error("too many recipients");
-			pc.recipients[pc.nrecipients++] = optarg;
+			o->pc.recipients[o->pc.nrecipients++] = optarg;
 			break;
 		case 'R':
-			if (nrfiles == PACK_MAX_KEYS)
+			if (o->nrfiles == PACK_MAX_KEYS)
 				usage_error("too many recipient files");
-			rfile_paths[nrfiles++] = optarg;
+			o->rfile_paths[o->nrfiles++] = optarg;
 			break;
 		case 'i':
-			if (nifiles == PACK_MAX_KEYS)
+			if (o->nifiles == PACK_MAX_KEYS)
 				usage_error("too many identity files");
-			ifile_paths[nifiles++] = optarg;
+			o->ifile_paths[o->nifiles++] = optarg;
 			break;
 		case 'o':
-			out = optarg;
+			o->out = optarg;
 			break;
 		case 'y':
-			printrec = 1;
+			o->printrec = 1;
 			break;
 		case OPT_PASSFILE:
-			passfile = optarg;
+			o->passfile = optarg;
 			break;
 		case OPT_NO_ENCRYPT:
-			no_encrypt = 1;
+			o->no_encrypt = 1;
 			break;
 		case OPT_RAW:
-			raw = 1;
+			o->raw = 1;
 			break;
 		case OPT_KEYGEN:
-			gen = 1;
+			o->keygen = 1;
 			break;
 		case 'M':
 			if (opt_size(optarg, &u64, e) < 0)
 				usage_error("--memlimit: %s", e);
 			if (u64 < (1U << 20))
 				usage_error("--memlimit: %s is below 1 MiB", optarg);
-			uc.memlimit = u64;
+			o->uc.memlimit = u64;
 			break;
 		case OPT_BLOCK:
 			if (opt_size(optarg, &u64, e) < 0)
 				usage_error("--block-size: %s", e);
-			pc.block_size = u64;
+			o->pc.block_size = u64;
 			break;
 		default:
 			cmd_other_option(c);
@@ -309,104 +304,176 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
-	if (decode + test + gen + printrec > 1 && !(decode && test))
+}
+
+/* The one action the options name, or exits 2. */
+static enum verb
+verb_of(const struct opts *o)
+{
+	if (o->decode + o->test + o->keygen + o->printrec > 1 &&
+	    !(o->decode && o->test))
 		usage_error("-d, -t, --keygen and -y do not go together");
-	if (gen)
-		return keygen(out, co.quiet);
-	if (out != NULL)
+	if (o->keygen)
+		return VERB_KEYGEN;
+	if (o->out != NULL)
 		usage_error("-o goes with --keygen only");
-	if (printrec)
-		return recipient_of_stdin();
+	if (o->printrec)
+		return VERB_RECIPIENT;
+	return o->decode || o->test ? VERB_UNPACK : VERB_PACK;
+}
 
-	if (passfile == NULL && (env = getenv("RDB_PACK_PASSPHRASE_FILE")) &&
-	    *env && (decode || test || (pc.nrecipients == 0 && nrfiles == 0 &&
-	    !no_encrypt)))
-		passfile = env;
+/* Feeds stdin through the packer or unpacker to stdout (nothing out for
+ * a test), then wipes the secrets, reports and exits as the verb asks. */
+static int
+run(struct opts *o, enum verb verb)
+{
+	struct io_fdsink fdsink = { STDOUT_FILENO, "<stdout>" };
+	struct pack_stats st;
+	struct progress pr;
+	char e[ERRSTR_LEN];
+	double t0;
+	int i, rc;
 
-	if (decode || test) {
-		if (pc.nrecipients > 0 || nrfiles > 0 || no_encrypt)
-			usage_error("-r, -R and --no-encrypt are for packing");
-		if (nifiles == 0 && passfile == NULL &&
-		    (env = getenv("RDB_PACK_IDENTITY_FILE")) && *env)
-			ifile_paths[nifiles++] = env;
-		for (i = 0; i < nifiles; i++) {
-			cmd_read_secret(&ifiles[i], ifile_paths[i], 0, co.quiet);
-			uc.identity_files[uc.nidentity_files++] = &ifiles[i];
-		}
-		if (passfile != NULL) {
-			cmd_read_secret(&pass, passfile, 1, co.quiet);
-			uc.passphrase = &pass;
-		}
-		uc.raw = raw;
-	} else {
-		if (nifiles > 0 || raw || uc.memlimit > 0)
-			usage_error("-i, -M and --raw are for -d and -t");
-		check_level(&pc, level, pc.block_size != 0);
-		if (pc.nrecipients == 0 && nrfiles == 0 && passfile == NULL &&
-		    !no_encrypt && (env = getenv("RDB_PACK_RECIPIENTS_FILE")) &&
-		    *env)
-			rfile_paths[nrfiles++] = env;
-		if (no_encrypt && (pc.nrecipients > 0 || nrfiles > 0 ||
-		    passfile != NULL))
-			usage_error("--no-encrypt conflicts with recipients and passphrases");
-		if (passfile != NULL && (pc.nrecipients > 0 || nrfiles > 0))
-			usage_error("a passphrase cannot be combined with recipients");
-		if (pc.nrecipients == 0 && nrfiles == 0 && passfile == NULL &&
-		    !no_encrypt)
-			usage_error("no recipient (-r, -R), passphrase (--passphrase-file) or --no-encrypt: refusing to write plaintext");
-		for (i = 0; i < nrfiles; i++) {
-			/* Recipients are public: no warning for their files. */
-			if (secret_read_file(&rfiles[i], rfile_paths[i], 0, e) < 0)
-				errx(1, "%s", e);
-			pc.recipient_files[pc.nrecipient_files++] = &rfiles[i];
-		}
-		if (passfile != NULL) {
-			cmd_read_secret(&pass, passfile, 1, co.quiet);
-			if (pass.len == 0)
-				errx(1, "%s: empty passphrase", passfile);
-			pc.passphrase = &pass;
-		}
-		pc.encrypt = !no_encrypt;
-	}
-	if (!test && cli_binary_out(STDOUT_FILENO, e) < 0)
+	memset(&st, 0, sizeof(st));
+	if (!o->test && cli_binary_out(STDOUT_FILENO, e) < 0)
 		errx(1, "%s", e);
 
-	progress_init(&pr, prog, cli_out_progress(&co),
-	    cli_input_size());
+	progress_init(&pr, prog, cli_out_progress(&o->co), cli_input_size());
 	t0 = clock_now();
-	if (decode || test) {
-		struct unpack *u = unpack_new(&uc,
-		    test ? io_sink_null : io_sink_fd, &fdsink, e);
-
-		rc = u == NULL ? -1 :
-		    io_pump(STDIN_FILENO, "<stdin>", unpack_sink, u, &pr, e);
-		if (rc == 0)
-			rc = unpack_finish(u, e);
-		unpack_free(u, &st);
-	} else {
-		struct pack *p = pack_new(&pc, io_sink_fd, &fdsink, e);
+	if (verb == VERB_PACK) {
+		struct pack *p = pack_new(&o->pc, io_sink_fd, &fdsink, e);
 
 		rc = p == NULL ? -1 :
 		    io_pump(STDIN_FILENO, "<stdin>", pack_sink, p, &pr, e);
 		if (rc == 0)
 			rc = pack_finish(p, e);
 		pack_free(p, &st);
+	} else {
+		struct unpack *u = unpack_new(&o->uc, o->test ?
+		    io_sink_null : io_sink_fd, &fdsink, e);
+
+		rc = u == NULL ? -1 :
+		    io_pump(STDIN_FILENO, "<stdin>", unpack_sink, u, &pr, e);
+		if (rc == 0)
+			rc = unpack_finish(u, e);
+		unpack_free(u, &st);
 	}
 	progress_end(&pr);
-	for (i = 0; i < nrfiles; i++)
-		secret_free(&rfiles[i]);
-	for (i = 0; i < nifiles; i++)
-		secret_free(&ifiles[i]);
-	secret_free(&pass);
+	for (i = 0; i < o->nrfiles; i++)
+		secret_free(&o->rfiles[i]);
+	for (i = 0; i < o->nifiles; i++)
+		secret_free(&o->ifiles[i]);
+	secret_free(&o->pass);
 	if (rc < 0)
 		errx(1, "%s%s", e, st.memlimit_hit ?
 		    " (raise it with --memlimit)" : "");
 	if (close(STDOUT_FILENO) < 0 && errno != EBADF)
 		err(1, "close <stdout>");
-	if (st.rdb_warn[0] != '\0' && !co.quiet)
+	if (st.rdb_warn[0] != '\0' && !o->co.quiet)
 		warnx("%s", st.rdb_warn);
-	if (co.verbose)
-		report(decode ? "unpacked" : test ? "verified" : "packed", &st,
-		    clock_now() - t0);
+	if (o->co.verbose)
+		report(verb == VERB_PACK ? "packed" : o->decode ? "unpacked" :
+		    "verified", &st, clock_now() - t0);
 	return 0;
+}
+
+/* -d and -t: checks the options, reads the identities or passphrase. */
+static int
+unpack_cmd(struct opts *o)
+{
+	const char *env;
+	int i;
+
+	if (o->passfile == NULL &&
+	    (env = getenv("RDB_PACK_PASSPHRASE_FILE")) && *env)
+		o->passfile = env;
+	if (o->pc.nrecipients > 0 || o->nrfiles > 0 || o->no_encrypt)
+		usage_error("-r, -R and --no-encrypt are for packing");
+	if (o->nifiles == 0 && o->passfile == NULL &&
+	    (env = getenv("RDB_PACK_IDENTITY_FILE")) && *env)
+		o->ifile_paths[o->nifiles++] = env;
+	for (i = 0; i < o->nifiles; i++) {
+		cmd_read_secret(&o->ifiles[i], o->ifile_paths[i], 0,
+		    o->co.quiet);
+		o->uc.identity_files[o->uc.nidentity_files++] = &o->ifiles[i];
+	}
+	if (o->passfile != NULL) {
+		cmd_read_secret(&o->pass, o->passfile, 1, o->co.quiet);
+		o->uc.passphrase = &o->pass;
+	}
+	o->uc.raw = o->raw;
+	return run(o, VERB_UNPACK);
+}
+
+/* Packing: checks the level and the encryption options, reads the
+ * recipient files or the passphrase. */
+static int
+pack_cmd(struct opts *o)
+{
+	struct pack_cfg *pc = &o->pc;
+	const char *env;
+	char e[ERRSTR_LEN];
+	int i, nokeys;
+
+	nokeys = pc->nrecipients == 0 && o->nrfiles == 0;
+	if (o->passfile == NULL && nokeys && !o->no_encrypt &&
+	    (env = getenv("RDB_PACK_PASSPHRASE_FILE")) && *env)
+		o->passfile = env;
+	if (o->nifiles > 0 || o->raw || o->uc.memlimit > 0)
+		usage_error("-i, -M and --raw are for -d and -t");
+	check_level(pc, o->level, pc->block_size != 0);
+	if (nokeys && o->passfile == NULL && !o->no_encrypt &&
+	    (env = getenv("RDB_PACK_RECIPIENTS_FILE")) && *env)
+		o->rfile_paths[o->nrfiles++] = env;
+	nokeys = pc->nrecipients == 0 && o->nrfiles == 0;
+	if (o->no_encrypt && (!nokeys || o->passfile != NULL))
+		usage_error("--no-encrypt conflicts with recipients and passphrases");
+	if (o->passfile != NULL && !nokeys)
+		usage_error("a passphrase cannot be combined with recipients");
+	if (nokeys && o->passfile == NULL && !o->no_encrypt)
+		usage_error("no recipient (-r, -R), passphrase (--passphrase-file) or --no-encrypt: refusing to write plaintext");
+	for (i = 0; i < o->nrfiles; i++) {
+		/* Recipients are public: no warning for their files. */
+		if (secret_read_file(&o->rfiles[i], o->rfile_paths[i], 0,
+		    e) < 0)
+			errx(1, "%s", e);
+		pc->recipient_files[pc->nrecipient_files++] = &o->rfiles[i];
+	}
+	if (o->passfile != NULL) {
+		cmd_read_secret(&o->pass, o->passfile, 1, o->co.quiet);
+		if (o->pass.len == 0)
+			errx(1, "%s: empty passphrase", o->passfile);
+		pc->passphrase = &o->pass;
+	}
+	pc->encrypt = !o->no_encrypt;
+	return run(o, VERB_PACK);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o;
+	char e[ERRSTR_LEN];
+
+	memset(&o, 0, sizeof(o));
+	o.pc.codec = PACK_ZSTD;
+	o.pc.threads = DEFAULT_THREADS;
+	o.uc.threads = DEFAULT_THREADS;
+	o.level = -1;
+	if (cli_init(e) < 0)
+		errx(1, "%s", e);
+	cli_out_init(&o.co);
+
+	parse_options(argc, argv, &o);
+	switch (verb_of(&o)) {
+	case VERB_KEYGEN:
+		return keygen(o.out, o.co.quiet);
+	case VERB_RECIPIENT:
+		return recipient_of_stdin();
+	case VERB_PACK:
+		return pack_cmd(&o);
+	case VERB_UNPACK:
+		return unpack_cmd(&o);
+	}
+	return 1;
 }

@@ -102,6 +102,8 @@ int
 journal_open(struct journal *j, const char *statedir, int dfd,
     const char *dir, const struct stat *st, char *errstr)
 {
+	size_t i;
+
 	j->fd = j->sdfd = -1;
 	j->lockfd = dfd;
 	j->text = NULL;
@@ -122,6 +124,13 @@ journal_open(struct journal *j, const char *statedir, int dfd,
 		journal_close(j);
 		return -1;
 	}
+	/* A crash can leave NUL bytes (blocks allocated, never written).
+	 * The lookups read the text as one string: a NUL would hide every
+	 * line after it, those appended by this run too.  Read as line
+	 * ends, they leave the lines around them as they were. */
+	for (i = 0; i < j->len; i++)
+		if (j->text[i] == '\0')
+			j->text[i] = '\n';
 	return 0;
 }
 
@@ -161,15 +170,22 @@ journal_append(struct journal *j, const char *lines, char *errstr)
 {
 	size_t n = strlen(lines);
 	char *t;
+	/* A crash mid-append can leave a last line without its newline:
+	 * end it first, or the new line would be glued to it ("step
+	 * stastep stop") and read as neither. */
+	int torn = j->len > 0 && j->text[j->len - 1] != '\n';
 
 	if (j->fd < 0 && (j->fd = openat(j->sdfd, j->name, O_WRONLY |
 	    O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return errstr_sys(errstr, "%s", j->path);
-	if (io_writeall(j->fd, lines, n) < 0 || fdatasync(j->fd) < 0)
+	if ((torn && io_writeall(j->fd, "\n", 1) < 0) ||
+	    io_writeall(j->fd, lines, n) < 0 || fdatasync(j->fd) < 0)
 		return errstr_sys(errstr, "write %s", j->path);
 	/* Keep the in-memory copy in step, so journal_get sees it. */
-	if ((t = realloc(j->text, j->len + n + 1)) == NULL)
+	if ((t = realloc(j->text, j->len + torn + n + 1)) == NULL)
 		return errstr_sys(errstr, "%s", j->path);
+	if (torn)
+		t[j->len++] = '\n';
 	memcpy(t + j->len, lines, n + 1);
 	j->text = t;
 	j->len += n;

@@ -53,8 +53,8 @@ int journal_create(struct journal *j, const char *text, char *errstr);
 int journal_add(struct journal *j, const char *key, const char *value,
     char *errstr);
 
-/* Appends whole lines (each ending in a newline) with one fsync; returns
- * 0 or -1. */
+/* Appends whole lines (each ending in a newline) with one fsync, ending
+ * first a last line a crash left without its newline; returns 0 or -1. */
 int journal_append(struct journal *j, const char *lines, char *errstr);
 
 /* Copies the value of the last line with this key into val; returns 0, or

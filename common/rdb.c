@@ -407,6 +407,7 @@ step_hfe(struct rdb_check *c)
 	return FAIL(c, "internal error: state %d", c->state);
 }
 
+/* Streams: listpacks, metadata, consumer groups and their PELs. */
 static int
 step_stream(struct rdb_check *c)
 {
@@ -508,16 +509,16 @@ step_stream(struct rdb_check *c)
 		need(c, S_ST_CPEL_ITEM, 16);
 		return 0;
 	}
-	return step_hfe(c);
+	return FAIL(c, "internal error: state %d", c->state);
 }
 
-/* One step of the machine, with c->need bytes in scratch. */
+/* The file's frame: signature, opcodes and their arguments, the CRC. */
 static int
-step(struct rdb_check *c)
+step_header(struct rdb_check *c)
 {
 	unsigned char *s = c->scratch;
 	uint64_t stored;
-	int i, t;
+	int i;
 
 	switch (c->state) {
 	case S_MAGIC:
@@ -559,6 +560,28 @@ step(struct rdb_check *c)
 		c->done = 1;
 		go(c, S_DONE);
 		return 0;
+	case S_AUX2:
+		call_str(c, S_NEXT);
+		return 0;
+	case S_RESIZE2:
+	case S_SLOT3:
+		call_len(c, S_NEXT);
+		return 0;
+	case S_SLOT2:
+		call_len(c, S_SLOT3);
+		return 0;
+	}
+	return FAIL(c, "internal error: state %d", c->state);
+}
+
+/* Lengths and strings: the subroutines call_len and call_str start. */
+static int
+step_string(struct rdb_check *c)
+{
+	unsigned char *s = c->scratch;
+	int t;
+
+	switch (c->state) {
 	case S_LEN0:
 		t = (s[0] & 0xc0) >> 6;
 		c->enc = t == 3;
@@ -607,16 +630,15 @@ step(struct rdb_check *c)
 		c->skip = c->clen;
 		go(c, c->ret_str);
 		return 0;
-	case S_AUX2:
-		call_str(c, S_NEXT);
-		return 0;
-	case S_RESIZE2:
-	case S_SLOT3:
-		call_len(c, S_NEXT);
-		return 0;
-	case S_SLOT2:
-		call_len(c, S_SLOT3);
-		return 0;
+	}
+	return FAIL(c, "internal error: state %d", c->state);
+}
+
+/* Module values and module aux data: an id, then typed opcodes. */
+static int
+step_module(struct rdb_check *c)
+{
+	switch (c->state) {
 	case S_MAUX1:
 		call_len(c, S_MAUX2);	/* when_opcode */
 		return 0;
@@ -644,6 +666,18 @@ step(struct rdb_check *c)
 	case S_MOP_ARG:
 		call_len(c, S_MOP);
 		return 0;
+	}
+	return FAIL(c, "internal error: state %d", c->state);
+}
+
+/* A key's value: the encodings that are one string, and the counted
+ * runs of strings (lists, sets, hashes, sorted sets, quicklists). */
+static int
+step_container(struct rdb_check *c)
+{
+	unsigned char *s = c->scratch;
+
+	switch (c->state) {
 	case S_KEY_DONE:
 		return value_begin(c);
 	case S_SEQ:
@@ -684,7 +718,37 @@ step(struct rdb_check *c)
 		go(c, S_SEQ_ITEM);
 		return 0;
 	}
-	return step_stream(c);
+	return FAIL(c, "internal error: state %d", c->state);
+}
+
+/* One step of the machine, with c->need bytes in scratch: the state's
+ * family runs it. */
+static int
+step(struct rdb_check *c)
+{
+	switch (c->state) {
+	case S_MAGIC: case S_NEXT: case S_SKIPPED: case S_OPCODE: case S_CRC:
+	case S_AUX2: case S_RESIZE2: case S_SLOT2: case S_SLOT3:
+		return step_header(c);
+	case S_LEN0: case S_LEN1: case S_STR0: case S_STR_LZF1:
+	case S_STR_LZF2:
+		return step_string(c);
+	case S_MAUX1: case S_MAUX2: case S_MOP: case S_MOP_ARG:
+		return step_module(c);
+	case S_KEY_DONE: case S_SEQ: case S_SEQ_ITEM: case S_QL2_ITEM:
+	case S_ZSET_SCORE: case S_ZSET_SCORE_SKIP:
+		return step_container(c);
+	case S_HFE_MIN: case S_HFE_N: case S_HFE_ITEM: case S_HFE_TTL:
+	case S_HFE_FIELD:
+		return step_hfe(c);
+	case S_ST_LP: case S_ST_LP_ITEM: case S_ST_LP_VAL: case S_ST_META:
+	case S_ST_CG: case S_ST_CG_ITEM: case S_ST_CG_ID: case S_ST_CG_IDLEN:
+	case S_ST_PEL: case S_ST_PEL_ITEM: case S_ST_PEL_TIME: case S_ST_CONS:
+	case S_ST_CONS_ITEM: case S_ST_CONS_NAME: case S_ST_CONS_TIME:
+	case S_ST_CPEL: case S_ST_CPEL_ITEM:
+		return step_stream(c);
+	}
+	return FAIL(c, "internal error: state %d", c->state);
 }
 
 void

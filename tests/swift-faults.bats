@@ -4,7 +4,7 @@
 # chosen requests, with its request log as the proof of what was retried.
 
 load test_helper
-load swift_common
+load lib/swift_common
 
 setup_file() { swift_file_setup; }
 teardown_file() { common_teardown; }

@@ -4,7 +4,7 @@
 # failures.  Keystone takes ~25 s to start: once for the whole file.
 
 load test_helper
-load swift_common
+load lib/swift_common
 
 setup_file() { keystone_start; }
 teardown_file() { common_teardown; }

@@ -2,7 +2,7 @@
 # swift-ls and swift-rm against a real one-node Swift.
 
 load test_helper
-load swift_common
+load lib/swift_common
 
 setup_file() { swift_file_setup; }
 teardown_file() { common_teardown; }

@@ -3,7 +3,7 @@
 # Objects, what lands in Swift, and what is left when it fails.
 
 load test_helper
-load swift_common
+load lib/swift_common
 
 setup_file() { swift_file_setup; }
 teardown_file() { common_teardown; }

@@ -1,4 +1,4 @@
-# Shared by the swift-*.bats suites (`load swift_common` after test_helper):
+# Shared by the swift-*.bats suites (`load lib/swift_common` after test_helper):
 # data, names and checks against the real Swift of tests/lib/swift.bash.
 
 # One Swift for the whole file (setup_file): each test uses containers of
