@@ -338,6 +338,8 @@ as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 	local nb=$SCRATCH/nb
 	chmod 711 "$SCRATCH"
 	redis_start nbr "unixsocketperm 777"
+	# (its dir is redis's, mode 750: open it to nobody for the socket)
+	chmod 755 "$(redis_dir nbr)"
 	mkdir -m 700 "$nb" "$nb/run" "$nb/open" "$nb/bin"
 	# (copies: the source tree may be in a dir nobody cannot enter)
 	cp "$RDBPIPE_TOP/contrib/redis-backup" "$RDBPIPE_BIN/rdb-pack" "$nb/bin/"
