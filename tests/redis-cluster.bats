@@ -1,0 +1,252 @@
+#!/usr/bin/env bats
+# contrib/redis-backup and contrib/redis-restore on a Redis Cluster: three
+# masters of the real redis-server on loopback, the real test Swift.
+
+load test_helper
+
+teardown() { common_teardown; }
+
+setup() {
+	swift_start
+	cluster_start
+	cluster_populate
+	rdb-pack --keygen -o "$SCRATCH/key.txt" 2>/dev/null
+	rdb-pack -y <"$SCRATCH/key.txt" >"$SCRATCH/recipients.txt"
+	ENVF=$SCRATCH/redis-backup
+	cat >"$ENVF" <<-EOF
+	REDIS_SOCKET=$(redis_dir n1)/redis.sock
+	REDIS_BACKUP_PREFIX=test/cl
+	REDIS_BACKUP_RECIPIENTS_FILE=$SCRATCH/recipients.txt
+	REDIS_BACKUP_IDENTITY_FILE=$SCRATCH/key.txt
+	REDIS_BACKUP_LOCK=$SCRATCH/backup.lock
+	REDIS_BACKUP_RETENTION=1d
+	REDIS_BACKUP_PACK_ARGS="-T1 -3"
+	EOF
+	chmod 600 "$ENVF"
+}
+
+# Three masters, n1 n2 n3, with the slots 0-5460, 5461-10922 and
+# 10923-16383.
+# PORT[i] and ID[i] are node i's.
+cluster_start() {
+	local i
+	for i in 1 2 3; do
+		PORT[i]=$(cluster_port)
+		redis_start "n$i" "port ${PORT[i]}" "bind 127.0.0.1" \
+			"cluster-enabled yes" "cluster-config-file nodes.conf" \
+			"cluster-node-timeout 15000" "repl-diskless-sync-delay 0"
+	done
+	# What redis-cli --cluster create does, with the slots in this order.
+	rcli n1 CLUSTER ADDSLOTSRANGE 0 5460 >/dev/null
+	rcli n2 CLUSTER ADDSLOTSRANGE 5461 10922 >/dev/null
+	rcli n3 CLUSTER ADDSLOTSRANGE 10923 16383 >/dev/null
+	rcli n1 CLUSTER MEET 127.0.0.1 "${PORT[2]}" >/dev/null
+	rcli n1 CLUSTER MEET 127.0.0.1 "${PORT[3]}" >/dev/null
+	for i in 1 2 3; do
+		ID[i]=$(rcli "n$i" CLUSTER MYID)
+		cluster_ok "n$i" || fail "n$i: cluster_state not ok"
+	done
+}
+
+# A free port whose cluster bus port (10000 higher) is free too.
+cluster_port() {
+	python3 -c '
+import random, socket
+while True:
+	p = random.randrange(20000, 50000)
+	try:
+		for q in (p, p + 10000):
+			s = socket.socket()
+			s.bind(("127.0.0.1", q))
+			s.close()
+	except OSError:
+		continue
+	print(p)
+	break'
+}
+
+cluster_ok() {
+	local _
+	for _ in $(seq 200); do
+		rcli "$1" CLUSTER INFO | grep -q '^cluster_state:ok' && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Keys of every type in every shard: hash tags picked by their slot, so
+# that each node gets the keys it serves.
+cluster_populate() {
+	local t slot i tags=() node
+	for t in $(seq 0 14); do tags+=("{t$t}"); done
+	local -A cmds=()
+	# Each tag's slot, in one call.
+	t=0
+	while read -r slot; do
+		if [ "$slot" -le 5460 ]; then node=n1
+		elif [ "$slot" -le 10922 ]; then node=n2
+		else node=n3; fi
+		for i in $(seq 1 20); do
+			cmds[$node]+="SET ${tags[t]}:str:$i value-$i-$RANDOM
+HSET ${tags[t]}:hash f$i v$i
+RPUSH ${tags[t]}:list item$i
+SADD ${tags[t]}:set m$i
+ZADD ${tags[t]}:zset $i z$i
+XADD ${tags[t]}:stream * n $i
+"
+		done
+		cmds[$node]+="SET ${tags[t]}:expiring v EX 3600
+"
+		t=$((t + 1))
+	done < <(for t in "${tags[@]}"; do echo "CLUSTER KEYSLOT $t"; done | rcli n1)
+	for node in n1 n2 n3; do
+		[ -n "${cmds[$node]:-}" ] || fail "$node: no tag of its slots"
+		# Replies are counts, OK and stream ids: anything else is an
+		# error (a MOVED would say the key is not the node's).
+		printf '%s' "${cmds[$node]}" | rcli "$node" | grep -Ev '^([0-9]+|OK|[0-9]+-[0-9]+)$' &&
+			fail "$node: errors filling it"
+		[ "$(rcli "$node" DBSIZE)" -gt 0 ] || fail "$node holds no key"
+	done
+}
+
+backup() { "$RDBPIPE_TOP/contrib/redis-backup" -c "$ENVF" "$@"; }
+
+# restore_on N ARGS...: redis-restore with node N's socket and config.
+restore_on() {
+	local n=$1
+	shift
+	cp "$ENVF" "$SCRATCH/env.n$n"
+	echo "REDIS_SOCKET=$(redis_dir "n$n")/redis.sock" >>"$SCRATCH/env.n$n"
+	echo "REDIS_CONF=$(redis_dir "n$n")/redis.conf" >>"$SCRATCH/env.n$n"
+	"$RDBPIPE_TOP/contrib/redis-restore" -c "$SCRATCH/env.n$n" "$@"
+}
+
+assert_nothing_stored() {
+	run swift-ls test/cl/
+	if [ "$status" -ne 0 ]; then
+		assert_output --regexp "^swift-ls: database_backups: container not found$"
+	else
+		assert_output ""
+	fi
+	run swift-ls -c database_backups_segments
+	if [ "$status" -ne 0 ]; then
+		assert_output --regexp "^swift-ls: database_backups_segments: container not found$"
+	else
+		assert_output ""
+	fi
+}
+
+@test "a 3-master cluster: one redis-backup, FLUSHALL everywhere, redis-restore on each node: every DEBUG DIGEST as before" {
+	local dir i node want=() stamp
+	for i in 1 2 3; do want[i]=$(redis_digest "n$i"); done
+	run -0 --separate-stderr backup --verify
+	dir=$output
+	assert_regex "$dir" '^test/cl/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z/$'
+	[[ $stderr == *"verified the 3 shards under $dir"* ]] || fail "$stderr"
+	# One object per master, named by node id, and the manifest.
+	run -0 swift-ls test/cl/
+	assert_output "$(printf '%s\n' "${dir}${ID[1]}.rdb.zst.age" \
+		"${dir}${ID[2]}.rdb.zst.age" "${dir}${ID[3]}.rdb.zst.age" \
+		"${dir}manifest.json" | sort)"
+	swift-get "${dir}manifest.json" >"$SCRATCH/manifest.json"
+	stamp=${dir#test/cl/}
+	run -0 jq -r '[.format, .version, .time, ."rdbpipe-version"] | @tsv' "$SCRATCH/manifest.json"
+	assert_output "$(printf 'rdbpipe-redis-cluster-backup\t1\t%s\t%s' "${stamp%/}" \
+		"$(rdb-pack --version | awk '{ print $2 }')")"
+	run -0 jq -r '.shards[] | [."node-id", .address, (.slots | tostring), .keys,
+		."rdb-version", .object, .size] | @tsv' "$SCRATCH/manifest.json"
+	local slots=('' '[[0,5460]]' '[[5461,10922]]' '[[10923,16383]]') size
+	local ranges=('' 0-5460 5461-10922 10923-16383)
+	for i in 1 2 3; do
+		size=$(swift-ls -l "${dir}${ID[i]}.rdb.zst.age" | awk '{ print $1 }')
+		assert_line --index $((i - 1)) "$(printf '%s\t127.0.0.1:%s\t%s\t%s\t10\t%s\t%s' \
+			"${ID[i]}" "${PORT[i]}" "${slots[i]}" "$(rcli "n$i" DBSIZE)" \
+			"${ID[i]}.rdb.zst.age" "$size")"
+	done
+
+	for i in 1 2 3; do rcli "n$i" FLUSHALL >/dev/null; done
+	# (Not $i: bats's run sets an i of its own.)
+	for node in 1 2 3; do
+		run -0 --separate-stderr restore_on "$node"
+		[[ $stderr == *"cluster backup $dir: shard ${ID[node]} (slots ${ranges[node]})"* ]] ||
+			fail "$stderr"
+	done
+	for i in 1 2 3; do
+		cluster_ok "n$i" || fail "n$i: cluster_state not ok after the restore"
+		[ "$(redis_digest "n$i")" = "${want[i]}" ] || fail "n$i: DEBUG DIGEST differs after the restore"
+		# nodes.conf untouched: the node is the same member of the cluster.
+		[ "$(rcli "n$i" CLUSTER MYID)" = "${ID[i]}" ] || fail "n$i: another node id"
+	done
+}
+
+@test "a master killed mid-backup: exit 1 naming the node, nothing left in Swift" {
+	echo "REDIS_BACKUP_PARALLEL=1" >>"$ENVF"
+	# n3, the last in slot order, is slow to save: n1 and n2 are stored
+	# by the time it goes away.
+	rcli n3 CONFIG SET rdb-key-save-delay 20000 >/dev/null
+	backup >"$SCRATCH/out" 2>"$SCRATCH/err" &
+	local pid=$!
+	for _ in $(seq 400); do
+		rcli n3 INFO persistence | grep -q 'rdb_bgsave_in_progress:1' && break
+		sleep 0.05
+	done
+	run -0 swift-ls test/cl/
+	assert_line --regexp "/${ID[1]}\.rdb\.zst\.age$"
+	assert_line --regexp "/${ID[2]}\.rdb\.zst\.age$"
+	rcli n3 SHUTDOWN NOSAVE >/dev/null 2>&1 || true
+	local rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 1 ] || fail "redis-backup exited $rc"
+	run cat "$SCRATCH/err"
+	assert_output --partial "redis-backup: node ${ID[3]} (127.0.0.1:${PORT[3]}): backup failed at rdb-snap"
+	assert_output --regexp "redis-backup: cluster backup failed: node ${ID[3]} \(127\.0\.0\.1:${PORT[3]}\); test/cl/[0-9T-]+Z/ removed"
+	run cat "$SCRATCH/out"
+	assert_output ""
+	assert_nothing_stored
+}
+
+@test "a slot in migration: the backup refuses and says why, nothing stored" {
+	rcli n1 CLUSTER SETSLOT 100 MIGRATING "${ID[2]}" >/dev/null
+	run -1 --separate-stderr backup
+	assert_equal "$stderr" "redis-backup: slot 100 migrating from ${ID[1]} to ${ID[2]}: refusing to back up the cluster: during a migration a slot's keys may be in two shards, so the backup could hold some twice and miss others; finish the migration (or set REDIS_BACKUP_CLUSTER_MIGRATING=allow)"
+	assert_nothing_stored
+}
+
+@test "a mismatched topology is refused with both slot maps; --shard of another node too; nothing changes" {
+	local dir before
+	dir=$(backup -q)
+	# n1 no longer holds what the backup holds: a restore would show.
+	rcli n1 FLUSHALL >/dev/null
+	before=$(redis_digest n1)
+	run -1 --separate-stderr restore_on 1 --shard "${ID[2]}"
+	[[ $stderr == *"redis-restore: shard ${ID[2]} of $dir holds slots 5461-10922, but this node (${ID[1]}) serves 0-5460: refusing to restore: its keys would be in slots this node does not serve (move the slots first)"* ]] ||
+		fail "$stderr"
+	[[ $stderr == *"redis-restore: this cluster's slot map (node, address, slots):
+  ${ID[1]} 127.0.0.1:${PORT[1]} 0-5460 (this node)"* ]] || fail "$stderr"
+	[[ $stderr == *"redis-restore: the slot map of $dir:"*"  ${ID[3]} 127.0.0.1:${PORT[3]} 10923-16383"* ]] ||
+		fail "$stderr"
+	[ "$(redis_digest n1)" = "$before" ] || fail "n1 changed"
+	# Slots moved: n1 no longer serves slot 0.
+	rcli n1 CLUSTER DELSLOTS 0 >/dev/null
+	run -1 --separate-stderr restore_on 1
+	[[ $stderr == *"redis-restore: this node (${ID[1]}) serves slots 1-5460, which no shard of $dir holds: refusing to restore; the topology differs (see --shard in redis-restore(8))"* ]] ||
+		fail "$stderr"
+	[[ $stderr == *"  ${ID[1]} 127.0.0.1:${PORT[1]} 0-5460"* ]] || fail "no backup map: $stderr"
+	[ "$(redis_digest n1)" = "$before" ] || fail "n1 changed"
+}
+
+@test "a backup without its manifest is never restored: the newest complete one is" {
+	local first second want
+	want=$(redis_digest n2)
+	first=$(backup -q)
+	rcli n2 FLUSHALL >/dev/null
+	sleep 1 # names carry the second
+	second=$(backup -q)
+	[ "$first" != "$second" ] || fail "one name for two runs"
+	swift-rm "${second}manifest.json"
+	run -1 --separate-stderr restore_on 2 "$second"
+	assert_equal "$stderr" "redis-restore: $second: no manifest.json (swift-get: database_backups/${second}manifest.json: not found): without its manifest a cluster backup is incomplete and never restored"
+	run -0 --separate-stderr restore_on 2
+	[[ $stderr == *"cluster backup $first: shard ${ID[2]}"* ]] || fail "$stderr"
+	[ "$(redis_digest n2)" = "$want" ] || fail "n2: not the complete backup"
+}
