@@ -205,7 +205,19 @@ assert_nothing_stored() {
 	assert_nothing_stored
 }
 
-@test "a slot in migration: the backup refuses and says why, nothing stored" {
+@test "a slot in migration: the backup refuses and says why, nothing stored; --dry-run; a bad REDIS_BACKUP_PARALLEL" {
+	# The plan: the node given as configured, the others over --sync.
+	run -0 --separate-stderr backup --dry-run
+	assert_line --index 0 --regexp "^rdb-snap -s $(redis_dir n1)/redis.sock .*\| swift-put .* test/cl/[0-9T-]+Z/${ID[1]}\.rdb\.zst\.age$"
+	assert_line --index 1 --regexp "^rdb-snap -h 127\.0\.0\.1 -p ${PORT[2]} --sync .*/${ID[2]}\.rdb\.zst\.age$"
+	assert_line --index 2 --regexp "^rdb-snap -h 127\.0\.0\.1 -p ${PORT[3]} --sync .*/${ID[3]}\.rdb\.zst\.age$"
+	assert_line --index 3 --regexp "^swift-put .* test/cl/[0-9T-]+Z/manifest\.json$"
+	echo "REDIS_BACKUP_PARALLEL=0" >>"$ENVF"
+	run -1 --separate-stderr backup
+	assert_equal "$stderr" "redis-backup: REDIS_BACKUP_PARALLEL=0: the number of masters to back up at once, 1 or more"
+	echo "REDIS_BACKUP_PARALLEL=2" >>"$ENVF"
+	assert_nothing_stored
+
 	rcli n1 CLUSTER SETSLOT 100 MIGRATING "${ID[2]}" >/dev/null
 	run -1 --separate-stderr backup
 	assert_equal "$stderr" "redis-backup: slot 100 migrating from ${ID[1]} to ${ID[2]}: refusing to back up the cluster: during a migration a slot's keys may be in two shards, so the backup could hold some twice and miss others; finish the migration (or set REDIS_BACKUP_CLUSTER_MIGRATING=allow)"
@@ -235,7 +247,7 @@ assert_nothing_stored() {
 	[ "$(redis_digest n1)" = "$before" ] || fail "n1 changed"
 }
 
-@test "a backup without its manifest is never restored: the newest complete one is" {
+@test "a backup without its manifest is never restored: the newest complete one is; a node that is down needs --shard" {
 	local first second want
 	want=$(redis_digest n2)
 	first=$(backup -q)
@@ -249,4 +261,16 @@ assert_nothing_stored() {
 	run -0 --separate-stderr restore_on 2
 	[[ $stderr == *"cluster backup $first: shard ${ID[2]}"* ]] || fail "$stderr"
 	[ "$(redis_digest n2)" = "$want" ] || fail "n2: not the complete backup"
+
+	# A node that is down: its slots cannot be asked, --shard names them.
+	rcli n2 FLUSHALL >/dev/null
+	redis_stop n2
+	run -1 --separate-stderr restore_on 2 "$first"
+	assert_equal "$stderr" "redis-restore: the node is down (no answer on -s $(redis_dir n2)/redis.sock): its slots cannot be asked; name its shard with --shard ID"
+	run -0 --separate-stderr restore_on 2 --shard "${ID[2]:0:12}" "$first"
+	[[ $stderr == *"redis-restore: warning: the node is down: installing shard ${ID[2]} (slots 5461-10922) as --shard says, unchecked"* ]] ||
+		fail "$stderr"
+	cluster_ok n2 || fail "n2: cluster_state not ok after the restore"
+	[ "$(redis_digest n2)" = "$want" ] || fail "n2: not restored with the node down"
+	[ "$(rcli n2 CLUSTER MYID)" = "${ID[2]}" ] || fail "n2: another node id"
 }
