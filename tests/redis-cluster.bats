@@ -136,11 +136,30 @@ assert_nothing_stored() {
 	fi
 }
 
-@test "a 3-master cluster: one redis-backup, FLUSHALL everywhere, redis-restore on each node: every DEBUG DIGEST as before" {
+@test "a 3-master cluster: one redis-backup (2 masters at once), FLUSHALL everywhere, redis-restore on each node: every DEBUG DIGEST as before" {
 	local dir i node want=() stamp
-	for i in 1 2 3; do want[i]=$(redis_digest "n$i"); done
-	run -0 --separate-stderr backup --verify
+	for i in 1 2 3; do
+		want[i]=$(redis_digest "n$i")
+		# Saves slow enough to be seen: at most 2 at once (the default).
+		rcli "n$i" CONFIG SET rdb-key-save-delay 5000 >/dev/null
+	done
+	backup --verify >"$SCRATCH/out" 2>"$SCRATCH/err" &
+	local pid=$! most=0 now
+	while kill -0 "$pid" 2>/dev/null; do
+		now=0
+		for i in 1 2 3; do
+			rcli "n$i" INFO persistence | grep -q 'rdb_bgsave_in_progress:1' &&
+				now=$((now + 1))
+		done
+		[ "$now" -le "$most" ] || most=$now
+		sleep 0.05
+	done
+	wait "$pid" || fail "redis-backup failed: $(cat "$SCRATCH/err")"
+	[ "$most" = 2 ] || fail "$most saves at once, not 2"
+	for i in 1 2 3; do rcli "n$i" CONFIG SET rdb-key-save-delay 0 >/dev/null; done
+	run -0 cat "$SCRATCH/out"
 	dir=$output
+	stderr=$(cat "$SCRATCH/err")
 	assert_regex "$dir" '^test/cl/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z/$'
 	[[ $stderr == *"verified the 3 shards under $dir"* ]] || fail "$stderr"
 	# One object per master, named by node id, and the manifest.
