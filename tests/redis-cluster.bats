@@ -231,7 +231,7 @@ assert_nothing_stored() {
 	assert_nothing_stored
 }
 
-@test "a slot in migration: the backup refuses and says why, nothing stored; --dry-run; a bad REDIS_BACKUP_PARALLEL" {
+@test "a slot in migration: the backup refuses and says why, nothing stored; --dry-run; a bad REDIS_BACKUP_PARALLEL; the manifest refused" {
 	# The plan: the node given as configured, the others over --sync.
 	run -0 --separate-stderr backup --dry-run
 	assert_line --index 0 --regexp "^rdb-snap -s $(redis_dir n1)/redis.sock .*\| swift-put .* test/cl/[0-9T-]+Z/${ID[1]}\.rdb\.zst\.age$"
@@ -242,6 +242,17 @@ assert_nothing_stored() {
 	run -1 --separate-stderr backup
 	assert_equal "$stderr" "redis-backup: REDIS_BACKUP_PARALLEL=0: the number of masters to back up at once, 1 or more"
 	echo "REDIS_BACKUP_PARALLEL=2" >>"$ENVF"
+	assert_nothing_stored
+
+	# The manifest cannot be stored: the shards go too.
+	swift_fault_start
+	swift_fault 'status 503 count=forever method=PUT path=/manifest\.json$'
+	echo "ST_AUTH=$ST_AUTH" >>"$ENVF"
+	echo 'REDIS_BACKUP_PUT_ARGS="--retries 1"' >>"$ENVF"
+	run -1 --separate-stderr backup
+	[[ $stderr =~ "redis-backup: cannot store test/cl/"[0-9T-]+"Z/manifest.json; test/cl/"[0-9T-]+"Z/ removed" ]] ||
+		fail "$stderr"
+	swift_fault_clear
 	assert_nothing_stored
 
 	rcli n1 CLUSTER SETSLOT 100 MIGRATING "${ID[2]}" >/dev/null
