@@ -261,9 +261,39 @@ assert_nothing_stored() {
 	assert_nothing_stored
 }
 
-@test "a mismatched topology is refused with both slot maps; --shard of another node too; nothing changes" {
-	local dir before
+@test "a mismatched topology is refused with both slot maps; --shard of another node too; a replica is left out and refused; nothing changes" {
+	local dir before _
+	# n4, a replica of n1.
+	redis_start n4 "port $(cluster_port)" "bind 127.0.0.1" "cluster-enabled yes" \
+		"cluster-config-file nodes.conf" "repl-diskless-sync-delay 0"
+	rcli n4 CLUSTER MEET 127.0.0.1 "${PORT[1]}" >/dev/null
+	for _ in $(seq 200); do
+		rcli n4 CLUSTER NODES | grep -q "^${ID[1]} " && break
+		sleep 0.05
+	done
+	run -0 rcli n4 CLUSTER REPLICATE "${ID[1]}"
+	assert_output OK
+	for _ in $(seq 200); do
+		rcli n4 INFO replication | grep -q '^master_link_status:up' && break
+		sleep 0.05
+	done
+	rcli n4 INFO replication | grep -q '^master_link_status:up' || fail "n4 never synced"
+	# ... and known to n1 as its replica, in its shard.
+	local id4
+	id4=$(rcli n4 CLUSTER MYID)
+	for _ in $(seq 200); do
+		rcli n1 --json CLUSTER SHARDS | jq -e --arg id "$id4" \
+			'.[] | select(.slots | length > 0) | .nodes[] | select(.id == $id and .role == "replica")' \
+			>/dev/null && break
+		sleep 0.05
+	done
 	dir=$(backup -q)
+	# Masters only: three objects and the manifest.
+	run -0 swift-ls "$dir"
+	assert_output "$(printf '%s\n' "$dir${ID[1]}.rdb.zst.age" "$dir${ID[2]}.rdb.zst.age" \
+		"$dir${ID[3]}.rdb.zst.age" "${dir}manifest.json" | sort)"
+	run -1 --separate-stderr restore_on 4
+	assert_equal "$stderr" "redis-restore: this node ($id4) is a replica: restore the masters; a replica copies its master"
 	# n1 no longer holds what the backup holds: a restore would show.
 	rcli n1 FLUSHALL >/dev/null
 	before=$(redis_digest n1)
