@@ -1,8 +1,8 @@
 /*
  * The Swift API the programs call: a context (credentials from swauth.c, a
  * libcurl handle, the token), requests on containers and objects sent
- * through the engine in swreq.c, the cluster's limits from /info, and the
- * options every swift-* program shares.
+ * through the engine in swreq.c, and the cluster's limits from /info.  The
+ * options every swift-* program shares are parsed in common/cli.c.
  */
 #include <curl/curl.h>
 #include <sodium.h>
@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "json.h"
-#include "opt.h"
 #include "swiftint.h"
 
 const char *
@@ -20,43 +19,6 @@ swift_default_container(void)
 	const char *s = getenv("SWIFT_CONTAINER");
 
 	return s != NULL && *s != '\0' ? s : SWIFT_DEFAULT_CONTAINER;
-}
-
-void
-swift_cli_init(struct swift_cli *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->container = swift_default_container();
-	cli_out_init(&o->co);
-	o->so.retries = SWIFT_DEFAULT_RETRIES;
-}
-
-int
-swift_cli_option(struct swift_cli *o, int c, const char *arg, char *errstr)
-{
-	long l;
-
-	if (cli_out_option(&o->co, c))
-		return 1;
-	switch (c) {
-	case 'c':
-		o->container = arg;
-		return 1;
-	case SWIFT_OPT_RETRIES:
-		if (opt_long(arg, 0, 100, &l, errstr) < 0) {
-			char why[ERRSTR_LEN];
-
-			memcpy(why, errstr, sizeof(why));
-			return errstr_set(errstr, "--retries: %s", why);
-		}
-		o->so.retries = (int)l;
-		return 1;
-	case SWIFT_OPT_INSECURE:
-		o->so.insecure = 1;
-		return 1;
-	default:
-		return 0;
-	}
 }
 
 char *
