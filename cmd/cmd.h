@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli.h"
 #include "errstr.h"
 #include "secret.h"
 
@@ -20,9 +21,8 @@
 static const char *prog;
 static void usage(FILE *f);
 
-/* Far above getopt's characters and the shared option sets' values. */
-enum { CMD_OPT_HELP = 1024, CMD_OPT_VERSION };
-
+/* CMD_OPT_HELP and CMD_OPT_VERSION are in common/cli.h, with the values
+ * of the other shared options. */
 #define CMD_LONGOPTS \
 	{ "help", no_argument, NULL, CMD_OPT_HELP }, \
 	{ "version", no_argument, NULL, CMD_OPT_VERSION }

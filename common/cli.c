@@ -1,11 +1,14 @@
 #include <signal.h>
 #include <sodium.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "errstr.h"
+#include "opt.h"
+#include "swift.h"
 
 int
 cli_init(char *errstr)
@@ -78,4 +81,41 @@ cli_input_size(void)
 	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
 		return (uint64_t)st.st_size;
 	return 0;
+}
+
+void
+swift_cli_init(struct swift_cli *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->container = swift_default_container();
+	cli_out_init(&o->co);
+	o->so.retries = SWIFT_DEFAULT_RETRIES;
+}
+
+int
+swift_cli_option(struct swift_cli *o, int c, const char *arg, char *errstr)
+{
+	long l;
+
+	if (cli_out_option(&o->co, c))
+		return 1;
+	switch (c) {
+	case 'c':
+		o->container = arg;
+		return 1;
+	case SWIFT_OPT_RETRIES:
+		if (opt_long(arg, 0, 100, &l, errstr) < 0) {
+			char why[ERRSTR_LEN];
+
+			memcpy(why, errstr, sizeof(why));
+			return errstr_set(errstr, "--retries: %s", why);
+		}
+		o->so.retries = (int)l;
+		return 1;
+	case SWIFT_OPT_INSECURE:
+		o->so.insecure = 1;
+		return 1;
+	default:
+		return 0;
+	}
 }

@@ -1,7 +1,11 @@
 /*
  * The manners every program shares, as pieces cmd/ calls: start-up (libsodium,
- * no core dumps, EPIPE instead of a silent SIGPIPE death) and the terminal
- * check for binary output.  Printing stays in cmd/.
+ * no core dumps, EPIPE instead of a silent SIGPIPE death), the terminal
+ * check for binary output, and the one place for the options programs
+ * share: the values of every shared long option, the output options and
+ * the swift-* programs' options.  Values (sizes, durations, numbers) are
+ * parsed by common/opt; printing (usage, --help, --version) stays in
+ * cmd/cmd.h.
  */
 #ifndef RDBPIPE_CLI_H
 #define RDBPIPE_CLI_H
@@ -28,9 +32,16 @@ struct cli_out {
 	int	progress_mode;	/* -1 auto, 0 off, 1 on */
 };
 
-/* Above the programs' own option values (256...) and below the shared
- * sets' (swift 512..., cmd 1024...). */
-enum { CLI_OPT_PROGRESS = 768, CLI_OPT_NO_PROGRESS };
+/* The values of the shared long options, in one list so that no two
+ * collide: far above getopt's characters and above the programs' own
+ * (256...).  The swift set is SWIFT_LONGOPTS (common/swift.h), the output
+ * set CLI_OUT_LONGOPTS (below), --help and --version CMD_LONGOPTS
+ * (cmd/cmd.h). */
+enum {
+	SWIFT_OPT_RETRIES = 512, SWIFT_OPT_INSECURE,
+	CLI_OPT_PROGRESS = 768, CLI_OPT_NO_PROGRESS,
+	CMD_OPT_HELP = 1024, CMD_OPT_VERSION
+};
 #define CLI_OUT_SHORTOPTS	"vq"
 #define CLI_OUT_LONGOPTS \
 	{ "verbose", no_argument, NULL, 'v' }, \
@@ -50,5 +61,17 @@ int cli_out_progress(const struct cli_out *o);
 /* The size of standard input when it is a regular file (for a progress
  * percentage), else 0. */
 uint64_t cli_input_size(void);
+
+/* The options every swift-* program takes (struct swift_cli and the
+ * getopt_long tables are in common/swift.h). */
+struct swift_cli;
+
+/* Sets the defaults: SWIFT_CONTAINER or database_backups, 5 retries. */
+void swift_cli_init(struct swift_cli *o);
+
+/* Takes one of the shared options; returns 1 when c was one, 0 when not,
+ * -1 with "--retries: why" in errstr for a bad value. */
+int swift_cli_option(struct swift_cli *o, int c, const char *arg,
+    char *errstr);
 
 #endif

@@ -18,18 +18,6 @@
 /* Each poll waits a little longer, from 5 ms up to this. */
 #define POLL_MAX_MS 50
 
-static void
-nap(int *ms)
-{
-	struct timespec ts = { 0, (long)*ms * 1000000L };
-
-	nanosleep(&ts, NULL);
-	if (*ms < POLL_MAX_MS)
-		*ms *= 2;
-	if (*ms > POLL_MAX_MS)
-		*ms = POLL_MAX_MS;
-}
-
 /* The redis_conn for s: rdb-install's own short connections, two seconds
  * for connect and each reply, the server named in every failure. */
 static void
@@ -317,7 +305,8 @@ server_wait_up(struct server *s, char *errstr)
 {
 	double deadline = clock_now() + s->timeout;
 	char *info, val[32], why[64], last[ERRSTR_LEN] = "no answer";
-	int ms = 5, st, r;
+	long ms = 5;
+	int st, r;
 	pid_t w;
 
 	for (;;) {
@@ -343,7 +332,7 @@ server_wait_up(struct server *s, char *errstr)
 		if (clock_now() >= deadline)
 			return errstr_set(errstr, "%s not up after %.0f s: %s",
 			    where(s), s->timeout, last);
-		nap(&ms);
+		clock_poll(&ms, 100, POLL_MAX_MS);
 	}
 }
 
@@ -353,7 +342,8 @@ server_wait_down(struct server *s, pid_t pid, char *errstr)
 	double deadline = clock_now() + s->timeout;
 	char e[ERRSTR_LEN];
 	struct stat st;
-	int ms = 5, up, alive, pidfile, wst;
+	long ms = 5;
+	int up, alive, pidfile, wst;
 
 	for (;;) {
 		/* Our own child (a server started without daemonize) is a
@@ -373,7 +363,7 @@ server_wait_down(struct server *s, pid_t pid, char *errstr)
 			return errstr_set(errstr, "%s still %s after %.0f s",
 			    where(s), up ? "answering" : alive ?
 			    "running" : "holding its pidfile", s->timeout);
-		nap(&ms);
+		clock_poll(&ms, 100, POLL_MAX_MS);
 	}
 }
 

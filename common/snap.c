@@ -119,12 +119,9 @@ persist_get(struct redis_ctx *c, struct persist *p, char *errstr)
 static int
 poll_sleep(long *ms, double deadline, const char *what, char *errstr)
 {
-	struct timespec ts = { 0, *ms * 1000000L };
-
 	if (deadline > 0 && clock_now() + (double)*ms / 1e3 > deadline)
 		return errstr_set(errstr, "timed out waiting for %s", what);
-	nanosleep(&ts, NULL);
-	*ms = *ms * 3 / 2 > POLL_MAX_MS ? POLL_MAX_MS : *ms * 3 / 2;
+	clock_poll(ms, 50, POLL_MAX_MS);
 	return 0;
 }
 

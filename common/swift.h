@@ -87,9 +87,10 @@ struct swift_ctx;
 /*
  * The options every swift-* program takes, for getopt_long: -c, --retries,
  * --insecure and the output options of common/cli (listed in
- * SWIFT_LONGOPTS, short ones in SWIFT_SHORTOPTS).
+ * SWIFT_LONGOPTS, short ones in SWIFT_SHORTOPTS).  Their values, and
+ * swift_cli_init and swift_cli_option which parse them, are in
+ * common/cli.h with the other shared options.
  */
-enum { SWIFT_OPT_RETRIES = 512, SWIFT_OPT_INSECURE };
 #define SWIFT_SHORTOPTS	"c:" CLI_OUT_SHORTOPTS
 #define SWIFT_LONGOPTS \
 	{ "container", required_argument, NULL, 'c' }, \
@@ -102,14 +103,6 @@ struct swift_cli {
 	struct cli_out		 co;
 	struct swift_opts	 so;
 };
-
-/* Sets the defaults: SWIFT_CONTAINER or database_backups, 5 retries. */
-void swift_cli_init(struct swift_cli *o);
-
-/* Takes one of the shared options; returns 1 when c was one, 0 when not,
- * -1 with "--retries: why" in errstr for a bad value. */
-int swift_cli_option(struct swift_cli *o, int c, const char *arg,
-    char *errstr);
 
 /* Reads the credentials from the environment (see swift-put(1)), wiping
  * secret variables, and prepares libcurl; returns NULL with errstr set. */

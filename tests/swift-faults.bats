@@ -58,6 +58,17 @@ next_rule() { cat "$SWIFT_HOME/fault.nextid"; }
 	assert_equal "$(flog "PUT /v1/AUTH_test/$C/slow " | awk '{print $3}' | tr '\n' ' ')" "429 201 "
 }
 
+@test "upload: 503 with Retry-After as an HTTP-date is honoured" {
+	echo hello >"$T/in"
+	swift_fault "status 503 retry-after-date=4 method=PUT path=/$C/later\$"
+	run -0 --separate-stderr swift-put -v later <"$T/in"
+	grep -qx "swift-put: PUT /v1/AUTH_test/$C/later: 503" <<<"$stderr"
+	# The date has whole seconds: 4 s ahead is 3 or 4 s by the time
+	# swift-put reads it, never the 1 s of the first backoff.
+	grep -qxE "swift-put: PUT /v1/AUTH_test/$C/later: retry 1 of 5 in [34]\.0 s" <<<"$stderr"
+	assert_equal "$(flog "PUT /v1/AUTH_test/$C/later " | awk '{print $3}' | tr '\n' ' ')" "503 201 "
+}
+
 @test "upload: a 401 mid-transfer re-authenticates once and goes on" {
 	mkdata 3000000 "$T/in"
 	swift_fault "status 401 method=PUT path=/${C}_segments/.*/00000001\$"

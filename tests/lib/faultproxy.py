@@ -47,6 +47,8 @@ Keys (all optional):
                        sent, percent-encoded, with its ?query) matches REGEX
                        (Python re.search; no spaces in it)
     retry-after=S      with status: add "Retry-After: S" to the answer
+    retry-after-date=S with status: add a Retry-After holding the HTTP-date
+                       S seconds from now
     body=FILE          with status: answer FILE's bytes as the body, typed
                        application/json (a cluster's /info that says what
                        the test Swift cannot be made to say)
@@ -74,6 +76,7 @@ STATUS is the status the client got, or DROP when the connection was cut
 headers or "-"; fault=ID names the rule that fired.
 """
 import argparse
+import email.utils
 import os
 import re
 import socket
@@ -341,6 +344,9 @@ class Handler(socketserver.BaseRequestHandler):
                                         ctype, len(body))
         if 'retry-after' in rule:
             head += 'Retry-After: %s\r\n' % rule['retry-after']
+        if 'retry-after-date' in rule:
+            head += 'Retry-After: %s\r\n' % email.utils.formatdate(
+                time.time() + float(rule['retry-after-date']), usegmt=True)
         for h in filter(None, rule.get('header', '').split(',')):
             name, _, value = h.partition(':')
             head += '%s: %s\r\n' % (name, value)
