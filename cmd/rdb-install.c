@@ -265,8 +265,17 @@ enum {
 	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_STATE_DIR, OPT_CHECK_RDB
 };
 
-int
-main(int argc, char *argv[])
+/* What the command line asks for. */
+struct args {
+	const char	*conf, *owner, *service, *start_cmd, *stop_cmd;
+	const char	*input, *name, *statedir;
+	struct tls_opts	 to;
+	int		 dry_run, rollback, no_chown;
+	uint64_t	 timeout;
+};
+
+static void
+parse_options(int argc, char *argv[], struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -285,57 +294,49 @@ main(int argc, char *argv[])
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *conf = DEFAULT_CONF, *owner = NULL, *service = NULL;
-	const char *start_cmd = NULL, *stop_cmd = NULL, *input = NULL;
-	const char *name = "<stdin>", *statedir = NULL;
-	struct secret pass;
-	struct tls_opts to;
-	struct tls_ctx *tls;
 	char e[ERRSTR_LEN];
-	int c, dry_run = 0, rollback = 0, no_chown = 0, pending, r;
-	uint64_t timeout = DEFAULT_TIMEOUT;
+	int c;
 
-	memset(&pass, 0, sizeof(pass));
-	memset(&to, 0, sizeof(to));
-	if (cli_init(e) < 0)
-		errx(1, "%s", e);
+	a->conf = DEFAULT_CONF;
+	a->name = "<stdin>";
+	a->timeout = DEFAULT_TIMEOUT;
 	cli_out_init(&co);
 	while ((c = getopt_long(argc, argv, "c:" CLI_OUT_SHORTOPTS, longopts, NULL)) != -1) {
-		if (cli_out_option(&co, c) || tls_option(&to, c, optarg))
+		if (cli_out_option(&co, c) || tls_option(&a->to, c, optarg))
 			continue;
 		switch (c) {
 		case 'c':
-			conf = optarg;
+			a->conf = optarg;
 			break;
 		case OPT_OWNER:
-			owner = optarg;
+			a->owner = optarg;
 			break;
 		case OPT_NO_CHOWN:
-			no_chown = 1;
+			a->no_chown = 1;
 			break;
 		case OPT_SERVICE:
-			service = optarg;
+			a->service = optarg;
 			break;
 		case OPT_START:
-			start_cmd = optarg;
+			a->start_cmd = optarg;
 			break;
 		case OPT_STOP:
-			stop_cmd = optarg;
+			a->stop_cmd = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (opt_duration(optarg, &timeout, e) < 0 ||
-			    timeout == 0)
-				usage_error("--timeout: %s", timeout == 0 ?
+			if (opt_duration(optarg, &a->timeout, e) < 0 ||
+			    a->timeout == 0)
+				usage_error("--timeout: %s", a->timeout == 0 ?
 				    "must be more than 0" : e);
 			break;
 		case OPT_DRY_RUN:
-			dry_run = 1;
+			a->dry_run = 1;
 			break;
 		case OPT_ROLLBACK:
-			rollback = 1;
+			a->rollback = 1;
 			break;
 		case OPT_STATE_DIR:
-			statedir = optarg;
+			a->statedir = optarg;
 			break;
 		case OPT_CHECK_RDB:
 			in.check_rdb = optarg;
@@ -349,27 +350,41 @@ main(int argc, char *argv[])
 	if (argc > 1)
 		usage_error("too many arguments");
 	if (argc == 1 && strcmp(argv[0], "-") != 0)
-		input = name = argv[0];
-	if (service != NULL && (start_cmd != NULL || stop_cmd != NULL))
+		a->input = a->name = argv[0];
+	if (a->service != NULL && (a->start_cmd != NULL || a->stop_cmd != NULL))
 		usage_error("--service excludes --start-cmd and --stop-cmd");
-	if (owner != NULL && no_chown)
+	if (a->owner != NULL && a->no_chown)
 		usage_error("--owner and --no-chown exclude each other");
-	if (rollback && input != NULL)
+	if (a->rollback && a->input != NULL)
 		usage_error("--rollback takes no FILE");
 	if (co.verbose && co.quiet)
 		usage_error("-v and -q exclude each other");
 	/* The journal's place: only root may write there. */
-	if (statedir == NULL && (statedir = getenv("RDB_INSTALL_STATE_DIR")) ==
-	    NULL)
-		statedir = JOURNAL_STATE_DIR;
-	if (statedir[0] != '/')
-		usage_error("--state-dir: %s: not an absolute path", statedir);
+	if (a->statedir == NULL &&
+	    (a->statedir = getenv("RDB_INSTALL_STATE_DIR")) == NULL)
+		a->statedir = JOURNAL_STATE_DIR;
+	if (a->statedir[0] != '/')
+		usage_error("--state-dir: %s: not an absolute path", a->statedir);
+}
 
-	tls = cmd_tls_ctx(&to, co.quiet);
+int
+main(int argc, char *argv[])
+{
+	static struct args a;
+	struct secret pass;
+	struct tls_ctx *tls;
+	char e[ERRSTR_LEN];
+	int pending, r;
 
-	if (install_load_conf(&in, conf, e) < 0)
+	memset(&pass, 0, sizeof(pass));
+	if (cli_init(e) < 0)
 		errx(1, "%s", e);
-	use_tls(conf, tls);
+	parse_options(argc, argv, &a);
+	tls = cmd_tls_ctx(&a.to, co.quiet);
+
+	if (install_load_conf(&in, a.conf, e) < 0)
+		errx(1, "%s", e);
+	use_tls(a.conf, tls);
 	/* REDISCLI_AUTH, as redis-cli, wins over the config's password. */
 	if ((r = secret_from_env(&pass, "REDISCLI_AUTH", e)) < 0)
 		errx(1, "%s", e);
@@ -377,20 +392,20 @@ main(int argc, char *argv[])
 		secret_free_str((char *)in.srv.pass);
 		in.srv.pass = pass.buf;
 	}
-	in.srv.service = service;
-	in.srv.start_cmd = start_cmd;
-	in.srv.stop_cmd = stop_cmd;
-	in.srv.timeout = (double)timeout;
+	in.srv.service = a.service;
+	in.srv.start_cmd = a.start_cmd;
+	in.srv.stop_cmd = a.stop_cmd;
+	in.srv.timeout = (double)a.timeout;
 	in.say = say;
 	/* The server runs as the owner (--owner, redis when root), else as
 	 * we do; the data dir must be that user's. */
 	in.uid = geteuid();
 	in.gid = getegid();
 	in.dfd = -1;
-	in.statedir = statedir;
-	if (owner != NULL)
-		parse_owner(owner);
-	else if (!no_chown)
+	in.statedir = a.statedir;
+	if (a.owner != NULL)
+		parse_owner(a.owner);
+	else if (!a.no_chown)
 		default_owner();
 	if (server_set_user(&in.srv, in.uid, in.gid, e) < 0)
 		errx(1, "%s", e);
@@ -400,14 +415,14 @@ main(int argc, char *argv[])
 	if (in.legacy_journal && !co.quiet)
 		warnx("%s/%s: ignored: a journal in the data dir is not trusted "
 		    "(journals are kept in %s)", in.dir, LEGACY_JOURNAL,
-		    statedir);
-	if (pending && dry_run) {
+		    a.statedir);
+	if (pending && a.dry_run) {
 		printf("an interrupted restore is pending in %s: rdb-install "
 		    "would finish it (or undo it with --rollback)\n", in.dir);
 		return 0;
 	}
-	if (pending || rollback)
-		return resume(pending, rollback, input);
+	if (pending || a.rollback)
+		return resume(pending, a.rollback, a.input);
 
-	return restore(input, name, dry_run);
+	return restore(a.input, a.name, a.dry_run);
 }

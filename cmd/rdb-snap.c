@@ -100,8 +100,19 @@ write_info_file(const char *path, const struct snap_result *r)
 		err(1, "%s", path);
 }
 
-int
-main(int argc, char *argv[])
+/* What the command line asks for. */
+struct args {
+	struct redis_conn	 rc;
+	struct snap_opts	 so;
+	struct tls_opts		 to;
+	struct cli_out		 co;
+	const char		*passfile;
+	const char		*info_file;
+	int			 sync;
+};
+
+static void
+parse_options(int argc, char *argv[], struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "host", required_argument, NULL, 'h' },
@@ -120,76 +131,55 @@ main(int argc, char *argv[])
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct redis_conn rc;
-	struct snap_opts so;
-	struct tls_opts to;
-	struct snap_result res;
-	struct secret pass;
-	struct progress pr;
-	struct io_fdsink out = { STDOUT_FILENO, "<stdout>" };
-	double t0;
-	struct stat st;
-	struct redis_ctx *c;
-	const char *passfile = NULL, *info_file = NULL;
-	char e[ERRSTR_LEN], tlsdesc[256];
-	struct cli_out co;
-	int ch, sync = 0, fd = -1;
-	int failed;
+	char e[ERRSTR_LEN];
 	uint64_t secs;
 	long l;
+	int ch;
 
-	memset(&rc, 0, sizeof(rc));
-	memset(&so, 0, sizeof(so));
-	memset(&to, 0, sizeof(to));
-	memset(&res, 0, sizeof(res));
-	memset(&pass, 0, sizeof(pass));
-	if (cli_init(e) < 0)
-		errx(1, "%s", e);
-
-	cli_out_init(&co);
+	cli_out_init(&a->co);
 	while ((ch = getopt_long(argc, argv, "h:p:s:" CLI_OUT_SHORTOPTS, longopts,
 	    NULL)) != -1) {
-		if (cli_out_option(&co, ch) || tls_option(&to, ch, optarg))
+		if (cli_out_option(&a->co, ch) || tls_option(&a->to, ch, optarg))
 			continue;
 		switch (ch) {
 		case 'h':
-			rc.host = optarg;
+			a->rc.host = optarg;
 			break;
 		case 'p':
 			if (opt_long(optarg, 1, 65535, &l, e) < 0)
 				usage_error("-p: %s", e);
-			rc.port = (int)l;
+			a->rc.port = (int)l;
 			break;
 		case 's':
-			rc.sock = optarg;
+			a->rc.sock = optarg;
 			break;
 		case OPT_USER:
-			rc.user = optarg;
+			a->rc.user = optarg;
 			break;
 		case OPT_PASSFILE:
-			passfile = optarg;
+			a->passfile = optarg;
 			break;
 		case OPT_DIR:
-			so.dir = optarg;
+			a->so.dir = optarg;
 			break;
 		case OPT_DBFILENAME:
-			so.dbfilename = optarg;
+			a->so.dbfilename = optarg;
 			break;
 		case OPT_SYNC:
-			sync = 1;
+			a->sync = 1;
 			break;
 		case OPT_TIMEOUT:
 			if (opt_duration(optarg, &secs, e) < 0)
 				usage_error("--timeout: %s", e);
 			if (secs == 0 || secs > 365L * 24 * 3600)
 				usage_error("--timeout: out of range");
-			so.timeout_ms = rc.timeout_ms = (long)secs * 1000;
+			a->so.timeout_ms = a->rc.timeout_ms = (long)secs * 1000;
 			break;
 		case OPT_REMOVE:
-			so.remove = 1;
+			a->so.remove = 1;
 			break;
 		case OPT_INFO_FILE:
-			info_file = optarg;
+			a->info_file = optarg;
 			break;
 		default:
 			cmd_other_option(ch);
@@ -197,37 +187,70 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
-	if (sync && (so.remove || so.dir != NULL || so.dbfilename != NULL))
+	if (a->sync && (a->so.remove || a->so.dir != NULL ||
+	    a->so.dbfilename != NULL))
 		usage_error("--remove, --dir and --dbfilename are for local mode, not --sync");
-	if (rc.sock != NULL && (rc.host != NULL || rc.port != 0))
+	if (a->rc.sock != NULL && (a->rc.host != NULL || a->rc.port != 0))
 		usage_error("-s does not go with -h or -p");
-	if (rc.sock != NULL && to.on)
+	if (a->rc.sock != NULL && a->to.on)
 		usage_error("--tls does not go with -s (Redis has no TLS on "
 		    "unix sockets)");
-	rc.tls = cmd_tls_ctx(&to, co.quiet);
-	if (cli_binary_out(STDOUT_FILENO, e) < 0)
-		errx(1, "%s", e);
+}
 
-	get_password(&pass, passfile, co.quiet);
+/* The connection, TLS and AUTH done; the password is wiped here. */
+static struct redis_ctx *
+connect_server(struct args *a)
+{
+	struct redis_ctx *c;
+	struct secret pass;
+	char e[ERRSTR_LEN], tlsdesc[256];
+
+	memset(&pass, 0, sizeof(pass));
+	get_password(&pass, a->passfile, a->co.quiet);
 	if (pass.buf != NULL) {
-		rc.pass = pass.buf;
-		rc.pass_len = pass.len;
+		a->rc.pass = pass.buf;
+		a->rc.pass_len = pass.len;
 	}
-	c = redis_connect(&rc, NULL, e);
+	c = redis_connect(&a->rc, NULL, e);
 	secret_free(&pass);
+	a->rc.pass = NULL;
 	if (c == NULL)
 		errx(1, "%s", e);
-	if (co.verbose && !co.quiet &&
+	if (a->co.verbose && !a->co.quiet &&
 	    redis_tls_describe(c, tlsdesc, sizeof(tlsdesc)) == 0)
 		fprintf(stderr, "%s: connected to %s over %s\n", prog,
-		    redis_name(&rc), tlsdesc);
+		    redis_name(&a->rc), tlsdesc);
+	return c;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct args a;
+	struct snap_result res;
+	struct progress pr;
+	struct io_fdsink out = { STDOUT_FILENO, "<stdout>" };
+	struct redis_ctx *c;
+	struct stat st;
+	char e[ERRSTR_LEN];
+	double t0;
+	int fd = -1, failed;
+
+	memset(&res, 0, sizeof(res));
+	if (cli_init(e) < 0)
+		errx(1, "%s", e);
+	parse_options(argc, argv, &a);
+	a.rc.tls = cmd_tls_ctx(&a.to, a.co.quiet);
+	if (cli_binary_out(STDOUT_FILENO, e) < 0)
+		errx(1, "%s", e);
+	c = connect_server(&a);
 
 	t0 = clock_now();
-	progress_init(&pr, prog, cli_out_progress(&co), 0);
-	if (sync) {
-		failed = snap_sync(c, &so, io_sink_fd, &out, &pr, &res, e) < 0;
+	progress_init(&pr, prog, cli_out_progress(&a.co), 0);
+	if (a.sync) {
+		failed = snap_sync(c, &a.so, io_sink_fd, &out, &pr, &res, e) < 0;
 	} else {
-		fd = snap_bgsave(c, &so, &res, e);
+		fd = snap_bgsave(c, &a.so, &res, e);
 		failed = fd < 0;
 		if (!failed && fstat(fd, &st) == 0)
 			pr.total = (uint64_t)st.st_size;
@@ -236,22 +259,22 @@ main(int argc, char *argv[])
 	}
 	progress_end(&pr);
 	redis_free(c);
-	tls_ctx_free(rc.tls);
+	tls_ctx_free(a.rc.tls);
 	if (failed)
 		errx(1, "%s", e);
-	if (info_file != NULL)
-		write_info_file(info_file, &res);
+	if (a.info_file != NULL)
+		write_info_file(a.info_file, &res);
 	if (close(STDOUT_FILENO) < 0 && errno != EBADF)
 		err(1, "close <stdout>");
 	/* Only a dump streamed whole, of a server that keeps no dump of its
 	 * own, is removed. */
-	if (so.remove && snap_remove(fd, &res, e) < 0)
+	if (a.so.remove && snap_remove(fd, &res, e) < 0)
 		errx(1, "%s", e);
 	if (fd >= 0)
 		close(fd);
-	if (res.warn[0] != '\0' && !co.quiet)
+	if (res.warn[0] != '\0' && !a.co.quiet)
 		warnx("%s", res.warn);
-	if (co.verbose && !co.quiet)
-		report(&res, sync, clock_now() - t0);
+	if (a.co.verbose && !a.co.quiet)
+		report(&res, a.sync, clock_now() - t0);
 	return 0;
 }
