@@ -366,6 +366,11 @@ check_end(struct install *in, struct stage_sink *s, const char *name,
 
 	if (rdb_check_end(&s->chk) < 0)
 		return errstr_set(errstr, "%s: %s", name, s->chk.errstr);
+	/* A restore is checked before the stop, or not done. */
+	if (s->chk.passthru)
+		return errstr_set(errstr, "%s: a Valkey compressed stream (VCS "
+		    "envelope): rdb-install cannot check what is inside, so it "
+		    "does not install it", name);
 	/* The target decides: Redis or Valkey, its release. */
 	if (rdbver_check(&in->target, s->chk.version, s->chk.valkey, e) < 0)
 		return errstr_set(errstr, "%s: %s", name, e);

@@ -81,10 +81,18 @@ magic_digits(const unsigned char *p, size_t len)
 	return from;
 }
 
+/* Valkey 9.2's rdbcompression lz4 wraps the whole RDB in a "VCS"
+ * (Valkey Compressed Stream) envelope: a format of its own, not walked. */
+static int
+is_envelope(const unsigned char *p, size_t len)
+{
+	return len >= 9 && memcmp(p, "VCS", 3) == 0;
+}
+
 int
 rdb_sniff(const void *buf, size_t len)
 {
-	return magic_digits(buf, len) != 0;
+	return magic_digits(buf, len) != 0 || is_envelope(buf, len);
 }
 
 /* Opcodes and value types, as in Redis's rdb.h. */
@@ -522,6 +530,14 @@ step_header(struct rdb_check *c)
 
 	switch (c->state) {
 	case S_MAGIC:
+		if (is_envelope(s, 9)) {
+			/* Only the server's own byte count can tell its end. */
+			c->passthru = 1;
+			snprintf(c->warn, sizeof(c->warn), "a Valkey compressed "
+			    "stream (VCS envelope, rdbcompression lz4): passed "
+			    "through as it is, nothing in it checked");
+			return 0;
+		}
 		if ((i = magic_digits(s, 9)) == 0)
 			return FAIL(c, "not an RDB file: no REDIS or VALKEY signature");
 		for (c->version = 0; i < 9; i++)
@@ -843,6 +859,10 @@ rdb_check_feed(struct rdb_check *c, const void *buf, size_t len)
 			crc_only_feed(c, p, len);
 			return 0;
 		}
+		if (c->passthru) {
+			c->off += len;
+			return 0;
+		}
 		if (c->state == S_DONE) {
 			if (len == 0)
 				return 0;
@@ -894,6 +914,8 @@ rdb_check_end(struct rdb_check *c)
 		return -1;
 	if (c->crc_only)
 		return crc_only_end(c);
+	if (c->passthru)
+		return 0;
 	if (c->in_aof) {
 		if (c->n[0] != 0 || c->skip != 0 || c->have != 0)
 			return FAIL(c, "truncated AOF at offset %llu", OFF(c));
@@ -912,7 +934,7 @@ rdb_check_end(struct rdb_check *c)
 const char *
 rdb_check_warning(const struct rdb_check *c)
 {
-	return c->crc_only && !c->failed ? c->warn : NULL;
+	return (c->crc_only || c->passthru) && !c->failed ? c->warn : NULL;
 }
 
 void

@@ -26,7 +26,7 @@
 uint64_t rdb_crc64(uint64_t crc, const void *buf, size_t len);
 
 /* Returns 1 when buf starts like an RDB file: "REDIS" and four digits, or
- * "VALKEY" and three. */
+ * "VALKEY" and three, or Valkey's "VCS" envelope around one. */
 int rdb_sniff(const void *buf, size_t len);
 
 struct rdb_check {
@@ -41,6 +41,7 @@ struct rdb_check {
 	int		 crc_stored_zero;
 	int		 valkey;	/* a VALKEY header */
 	int		 crc_only;	/* unknown layout: the trailer only */
+	int		 passthru;	/* a format not known at all (VCS) */
 	unsigned char	 tail[8];	/* crc_only: the last bytes seen */
 	unsigned	 ntail;
 	unsigned char	 last;		/* crc_only: the last byte summed */

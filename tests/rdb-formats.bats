@@ -105,3 +105,15 @@ sys.stdout.buffer.write(d)' "$F/synthetic-v13.rdb" >"$T/nocrc"
 	[ "$status" -eq 0 ]
 	assert_equal "$stderr" "rdb-pack: Redis RDB version 13 is newer than this rdbpipe (it walks 1 to 12); it has no CRC-64 (rdbchecksum no): nothing could be checked"
 }
+
+# Valkey 9.2's rdbcompression lz4 writes a "VCS" envelope: no layout to
+# walk, no trailer to sum.  rdb-pack keeps every byte and says so.
+@test "a Valkey VCS envelope: packed and unpacked byte for byte, with the warning" {
+	printf 'VCS\001\004\042\115\030\144\100' >"$T/vcs"
+	head -c 5000 /dev/urandom >>"$T/vcs"
+	run --separate-stderr rdb-pack -r "$R" <"$T/vcs"
+	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
+	assert_equal "$stderr" "rdb-pack: a Valkey compressed stream (VCS envelope, rdbcompression lz4): passed through as it is, nothing in it checked"
+	rdb-pack -q -r "$R" <"$T/vcs" >"$T/vcs.age"
+	rdb-pack -q -d -i "$T/key.txt" <"$T/vcs.age" | cmp - "$T/vcs"
+}

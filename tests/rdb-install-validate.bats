@@ -107,6 +107,12 @@ EOF
 		"rdb-install: $FIXTURES/rdb-12/synthetic-valkey080.rdb: Valkey RDB version 80 cannot be loaded by Redis $v (only Valkey 9.0 and later load Valkey's own formats)"
 }
 
+@test "a Valkey VCS envelope is refused: nothing in it can be checked before the stop" {
+	printf 'VCS\001\004\042\115\030\144\100' >"$T/vcs"
+	head -c 5000 /dev/urandom >>"$T/vcs"
+	refused "$T/vcs" "rdb-install: $T/vcs: a Valkey compressed stream (VCS envelope): rdb-install cannot check what is inside, so it does not install it"
+}
+
 @test "the checker beside the server's binary runs, not the first on PATH; --check-rdb overrides" {
 	# A decoy redis-check-rdb first on PATH, which would pass anything
 	# and leaves a mark when it runs (as the server's user).

@@ -265,6 +265,24 @@ main(void)
 	ok(check((const unsigned char *)"REDIS0099\x01\0\0\0\0\0\0\0\0", 18,
 	    0, 0, &c) < 0 && strstr(c.errstr, "no EOF marker") != NULL,
 	    "future version, no EOF opcode before the trailer: %s", c.errstr);
+	{
+		static const unsigned char vcs[] = "VCS\x01\x04\x22\x4d\x18"
+		    "\x64\x40\xa7 anything at all";
+		size_t piece;
+		int same = 1;
+
+		for (piece = 1; piece <= sizeof(vcs) - 1; piece++)
+			if (check(vcs, sizeof(vcs) - 1, piece, 0, &c) < 0 ||
+			    rdb_check_warning(&c) == NULL)
+				same = 0;
+		ok(same && c.passthru && strcmp(rdb_check_warning(&c),
+		    "a Valkey compressed stream (VCS envelope, rdbcompression "
+		    "lz4): passed through as it is, nothing in it checked") == 0,
+		    "Valkey's VCS envelope: passed through with a warning, in "
+		    "pieces of every size");
+		ok(rdb_sniff(vcs, 9) && !rdb_sniff("VCS", 3),
+		    "sniff takes the VCS envelope");
+	}
 	ok(check((const unsigned char *)"REDIS0011\x18\0\0\0\0\0\0\0\0", 18,
 	    0, 0, &c) < 0 && strcmp(c.errstr, "unknown opcode or type 0x18 at offset 9") == 0,
 	    "a type unknown in a closed layout (11) is damage: %s", c.errstr);
