@@ -4,8 +4,8 @@
  * that step (the RDB_INSTALL_CRASH_AT hook); install_rollback then undoes
  * it, and the old dump, the config (byte for byte), the AOF dir, the
  * server's data are back, with no staging file, .old or journal left.
- * One failing step inside install_run (a stop command that fails) is
- * rolled back by the run itself. */
+ * Failing steps inside install_run (a stop command that fails, a start
+ * command that fails once) are rolled back by the run itself. */
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -314,6 +314,41 @@ failing_stop(const char *a_digest)
 	free(after);
 }
 
+/* A start command that fails once: the run fails at step start, after
+ * the moves, and install_run's own rollback puts the old files back and
+ * starts the server (the second call succeeds). */
+static void
+failing_start(int aof, const char *a_digest)
+{
+	static char start[256];
+	struct install in;
+	char e[ERRSTR_LEN], d[128], *before, *after;
+	const char *label = aof ? "AOF on" : "AOF off";
+	int rolled = 0, r;
+
+	snprintf(start, sizeof(start), "if test -e %s/started-once; then "
+	    "exec redis-server %s; fi; touch %s/started-once; exit 5", top,
+	    conf, top);
+	before = snapshot_state();
+	engine_init(&in);
+	in.srv.start_cmd = start;
+	r = restore(&in, &rolled, e);
+	ok(r < 0 && rolled && strcmp(in.failed_step, "start") == 0,
+	    "%s: a failing start command fails the run at step %s, rolled "
+	    "back: %s", label, in.failed_step, e);
+	engine_close(&in);
+	ok(digest(d, sizeof(d)) == 0 && strcmp(d, a_digest) == 0,
+	    "%s: after the failed start the old data is served", label);
+	after = snapshot_state();
+	if (!ok(strcmp(before, after) == 0, "%s: after the failed start the "
+	    "dirs are as before", label))
+		printf("# before:\n%s# after:\n%s", before, after);
+	free(before);
+	free(after);
+	snprintf(start, sizeof(start), "%s/started-once", top);
+	unlink(start);
+}
+
 static void
 suite(int aof)
 {
@@ -326,6 +361,7 @@ suite(int aof)
 	    aof ? "AOF on" : "AOF off");
 	if (!aof)
 		failing_stop(a);
+	failing_start(aof, a);
 	crash_and_undo(aof, aof ? steps_aof : steps_plain, a);
 	kill_server();
 }
