@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -36,7 +35,7 @@ bail(const char *what, const char *e)
 	exit(1);
 }
 
-/* A server for dir's own questions (not the engine's struct). */
+/* The test's own handle on the server (the engine keeps its own). */
 static void
 srv_init(struct server *s)
 {
@@ -232,6 +231,22 @@ snapshot_state(void)
 	return out;
 }
 
+/* Whether path holds exactly the len bytes of want. */
+static int
+same_bytes(const char *path, const unsigned char *want, size_t len)
+{
+	unsigned char *have;
+	size_t n;
+	int r;
+
+	if (access(path, F_OK) < 0)
+		return 0;
+	have = tap_slurp(path, &n);
+	r = n == len && memcmp(have, want, len) == 0;
+	free(have);
+	return r;
+}
+
 static const char *steps_plain[] = { "staged", "stop", "move", "install",
     "start", "verify", NULL };
 static const char *steps_aof[] = { "staged", "stop", "aof-off", "move",
@@ -242,11 +257,16 @@ static void
 crash_and_undo(int aof, const char **steps, const char *a_digest)
 {
 	struct install in;
-	char e[ERRSTR_LEN], d[128], *before, *after;
+	char e[ERRSTR_LEN], d[128], dump[PATH_MAX], *before, *after;
 	const char *label = aof ? "AOF on" : "AOF off";
+	unsigned char *conf0, *dump0;
+	size_t conflen, dumplen;
 	int i, st, rolled, pending;
 	pid_t pid;
 
+	snprintf(dump, sizeof(dump), "%s/dump.rdb", ddir);
+	conf0 = tap_slurp(conf, &conflen);
+	dump0 = tap_slurp(dump, &dumplen);
 	before = snapshot_state();
 	for (i = 0; steps[i] != NULL; i++) {
 		fflush(stdout);
@@ -277,6 +297,9 @@ crash_and_undo(int aof, const char **steps, const char *a_digest)
 		 * it. */
 		ok(digest(d, sizeof(d)) == 0 && strcmp(d, a_digest) == 0,
 		    "%s, %s: the old data is served", label, steps[i]);
+		ok(same_bytes(conf, conf0, conflen) &&
+		    same_bytes(dump, dump0, dumplen), "%s, %s: the config and "
+		    "the old dump are back byte for byte", label, steps[i]);
 		after = snapshot_state();
 		if (!ok(strcmp(before, after) == 0, "%s, %s: the dump, the "
 		    "config, the AOF dir are as before; no staging file, .old "
@@ -285,6 +308,8 @@ crash_and_undo(int aof, const char **steps, const char *a_digest)
 		free(after);
 	}
 	free(before);
+	free(conf0);
+	free(dump0);
 }
 
 /* A stop command that fails: install_run rolls back by itself, and the
