@@ -105,6 +105,17 @@ cleanup(void)
 	top[0] = '\0';
 }
 
+/* Killed (a timeout, ^C): the server goes too.  Not async-signal-safe,
+ * which a test that is ending anyway can afford. */
+static void
+on_signal(int sig)
+{
+	if (!in_child)
+		cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void
 write_conf(int aof)
 {
@@ -398,6 +409,11 @@ main(void)
 	if (mkdtemp(top) == NULL)
 		bail("mkdtemp", strerror(errno));
 	atexit(cleanup);
+	/* A closed stdout (| head) must not skip the cleanup. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	snprintf(ddir, sizeof(ddir), "%s/data", top);
 	snprintf(sdir, sizeof(sdir), "%s/state", top);
 	snprintf(conf, sizeof(conf), "%s/redis.conf", ddir);
