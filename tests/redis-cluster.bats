@@ -272,6 +272,13 @@ round_trip() {
 	run -1 --separate-stderr backup
 	assert_equal "$stderr" "redis-backup: REDIS_BACKUP_PARALLEL=0: the number of masters to back up at once, 1 or more"
 	echo "REDIS_BACKUP_PARALLEL=2" >>"$ENVF"
+	echo "REDIS_BACKUP_CLUSTER_TOPOLOGY=sometimes" >>"$ENVF"
+	run -1 --separate-stderr backup
+	assert_output ""
+	assert_equal "$stderr" "redis-backup: REDIS_BACKUP_CLUSTER_TOPOLOGY=sometimes: auto, shards or nodes"
+	run -1 --separate-stderr restore_on 1
+	assert_equal "$stderr" "redis-restore: REDIS_BACKUP_CLUSTER_TOPOLOGY=sometimes: auto, shards or nodes"
+	echo "REDIS_BACKUP_CLUSTER_TOPOLOGY=auto" >>"$ENVF"
 	assert_nothing_stored
 
 	# The manifest cannot be stored: the shards go too.
