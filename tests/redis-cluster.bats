@@ -13,6 +13,8 @@ export RDB_INSTALL_STATE_DIR=$SCRATCH/state
 teardown() { common_teardown; }
 
 setup() {
+	# The parsers alone need no cluster.
+	case $BATS_TEST_DESCRIPTION in *"CLUSTER NODES text"*) return 0 ;; esac
 	swift_start
 	local conf=()
 	case $BATS_TEST_DESCRIPTION in
@@ -149,7 +151,11 @@ assert_nothing_stored() {
 	fi
 }
 
-@test "a 3-master cluster: one redis-backup (2 masters at once), FLUSHALL everywhere, redis-restore on each node: every DEBUG DIGEST as before" {
+# The round trip, with the masters found as TOPO says (REDIS_BACKUP_CLUSTER_
+# TOPOLOGY: auto, CLUSTER SHARDS on this Redis 7.0; nodes, CLUSTER NODES as
+# before 7.0).
+round_trip() {
+	echo "REDIS_BACKUP_CLUSTER_TOPOLOGY=$TOPO" >>"$ENVF"
 	local dir i node want=() stamp
 	for i in 1 2 3; do
 		want[i]=$(redis_digest "n$i")
@@ -177,6 +183,11 @@ assert_nothing_stored() {
 	stderr=$(cat "$SCRATCH/err")
 	assert_regex "$dir" '^test/cl/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z/$'
 	[[ $stderr == *"verified the 3 shards under $dir"* ]] || fail "$stderr"
+	if [ "$TOPO" = nodes ]; then
+		[[ $stderr == *"redis-backup: finding the masters with CLUSTER NODES"* ]] || fail "$stderr"
+	else
+		[[ $stderr != *"CLUSTER NODES"* ]] || fail "$stderr"
+	fi
 	# One object per master, named by node id, and the manifest.
 	run -0 swift-ls test/cl/
 	assert_output "$(printf '%s\n' "${dir}${ID[1]}.rdb.zst.age" \
@@ -204,6 +215,9 @@ assert_nothing_stored() {
 		run -0 --separate-stderr restore_on "$node"
 		[[ $stderr == *"cluster backup $dir: shard ${ID[node]} (slots ${ranges[node]})"* ]] ||
 			fail "$stderr"
+		if [ "$TOPO" = nodes ]; then
+			[[ $stderr == *"redis-restore: reading the slot map with CLUSTER NODES"* ]] || fail "$stderr"
+		fi
 	done
 	for i in 1 2 3; do
 		cluster_ok "n$i" || fail "n$i: cluster_state not ok after the restore"
@@ -211,6 +225,14 @@ assert_nothing_stored() {
 		# nodes.conf untouched: the node is the same member of the cluster.
 		[ "$(rcli "n$i" CLUSTER MYID)" = "${ID[i]}" ] || fail "n$i: another node id"
 	done
+}
+
+@test "a 3-master cluster: one redis-backup (2 masters at once), FLUSHALL everywhere, redis-restore on each node: every DEBUG DIGEST as before" {
+	TOPO=auto round_trip
+}
+
+@test "the same round trip with the masters and slot maps from CLUSTER NODES (as before Redis 7.0): every DEBUG DIGEST as before" {
+	TOPO=nodes round_trip
 }
 
 @test "a master killed mid-backup: exit 1 naming the node, nothing left in Swift" {
@@ -250,6 +272,13 @@ assert_nothing_stored() {
 	run -1 --separate-stderr backup
 	assert_equal "$stderr" "redis-backup: REDIS_BACKUP_PARALLEL=0: the number of masters to back up at once, 1 or more"
 	echo "REDIS_BACKUP_PARALLEL=2" >>"$ENVF"
+	echo "REDIS_BACKUP_CLUSTER_TOPOLOGY=sometimes" >>"$ENVF"
+	run -1 --separate-stderr backup
+	assert_output ""
+	assert_equal "$stderr" "redis-backup: REDIS_BACKUP_CLUSTER_TOPOLOGY=sometimes: auto, shards or nodes"
+	run -1 --separate-stderr restore_on 1
+	assert_equal "$stderr" "redis-restore: REDIS_BACKUP_CLUSTER_TOPOLOGY=sometimes: auto, shards or nodes"
+	echo "REDIS_BACKUP_CLUSTER_TOPOLOGY=auto" >>"$ENVF"
 	assert_nothing_stored
 
 	# The manifest cannot be stored: the shards go too.
@@ -269,8 +298,11 @@ assert_nothing_stored() {
 	assert_nothing_stored
 }
 
-@test "a mismatched topology is refused with both slot maps; --shard of another node too; a replica is left out and refused; nothing changes" {
-	local dir before _
+# The refusals, with the slot maps read as TOPO says.
+mismatch() {
+	local dir before _ pre=
+	echo "REDIS_BACKUP_CLUSTER_TOPOLOGY=$TOPO" >>"$ENVF"
+	[ "$TOPO" = auto ] || pre=$'redis-restore: reading the slot map with CLUSTER NODES\n'
 	# n4, a replica of n1.
 	redis_start n4 "port $(cluster_port)" "bind 127.0.0.1" "cluster-enabled yes" \
 		"cluster-config-file nodes.conf" "repl-diskless-sync-delay 0"
@@ -296,12 +328,14 @@ assert_nothing_stored() {
 		sleep 0.05
 	done
 	dir=$(backup -q)
-	# Masters only: three objects and the manifest.
+	# Masters only: three objects and the manifest, whichever the path.
+	run -0 jq -c '[.shards[] | [."node-id", .slots]]' < <(swift-get -q "${dir}manifest.json")
+	assert_output "[[\"${ID[1]}\",[[0,5460]]],[\"${ID[2]}\",[[5461,10922]]],[\"${ID[3]}\",[[10923,16383]]]]"
 	run -0 swift-ls "$dir"
 	assert_output "$(printf '%s\n' "$dir${ID[1]}.rdb.zst.age" "$dir${ID[2]}.rdb.zst.age" \
 		"$dir${ID[3]}.rdb.zst.age" "${dir}manifest.json" | sort)"
 	run -1 --separate-stderr restore_on 4
-	assert_equal "$stderr" "redis-restore: this node ($id4) is a replica: restore the masters; a replica copies its master"
+	assert_equal "$stderr" "${pre}redis-restore: this node ($id4) is a replica: restore the masters; a replica copies its master"
 	# n1 no longer holds what the backup holds: a restore would show.
 	rcli n1 FLUSHALL >/dev/null
 	before=$(redis_digest n1)
@@ -320,6 +354,14 @@ assert_nothing_stored() {
 		fail "$stderr"
 	[[ $stderr == *"  ${ID[1]} 127.0.0.1:${PORT[1]} 0-5460"* ]] || fail "no backup map: $stderr"
 	[ "$(redis_digest n1)" = "$before" ] || fail "n1 changed"
+}
+
+@test "a mismatched topology is refused with both slot maps; --shard of another node too; a replica is left out and refused; nothing changes" {
+	TOPO=auto mismatch
+}
+
+@test "the same refusals with the slot maps from CLUSTER NODES (as before Redis 7.0)" {
+	TOPO=nodes mismatch
 }
 
 @test "a backup without its manifest is never restored: the newest complete one is; a node that is down needs --shard" {
@@ -370,4 +412,47 @@ assert_nothing_stored() {
 	run -0 rcli n3 CLUSTER MYID
 	assert_output "${ID[3]}"
 	[ "$(redis_digest n3)" = "$want" ] || fail "n3: DEBUG DIGEST differs after the restore"
+}
+
+# What Redis 6.x says (ID ADDR FLAGS MASTER PING PONG EPOCH LINK SLOT...):
+# a replica (of a), a master with a range and a single slot and a hostname
+# (b), one importing a slot (c, its own line would say so), a failed master
+# whose slots a replica took over (d: no slot), the node asked migrating
+# one (a, myself), and a failed master that still serves a slot (e: listed,
+# so that the backup fails rather than miss it), with CRLF line ends.
+NODES6='07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004@31004 slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected
+67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 127.0.0.1:30002@31002,host-b master - 0 1426238316232 2 connected 5461-10920 10921
+292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 127.0.0.1:30003@31003 master - 0 1426238318243 3 connected 10923-16383 [10922-<-67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1]
+6ec23923021cf3ffec47632106199cb7f496ce01 127.0.0.1:30005@31005 master,fail - 1426238316232 1426238316232 5 disconnected
+e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5460 [5461->-67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1]
+aaaa3923021cf3ffec47632106199cb7f496ce01 10.0.0.9:30006@31006 master,fail - 1426238316232 1426238316232 6 disconnected 10922'
+
+@test "CLUSTER NODES text of Redis 6.x: the masters redis-backup finds and the slot map redis-restore reads; a bad line refused" {
+	run -0 --separate-stderr "$RDBPIPE_TOP/contrib/redis-backup" --parse-cluster-nodes \
+		< <(sed 's/$/\r/' <<<"$NODES6")
+	assert_equal "$stderr" ""
+	assert_output "$(printf '%s\t%s\t%s\t%s\t%s\n' \
+		e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1 30001 online 0-5460 \
+		67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 127.0.0.1 30002 online 5461-10920,10921-10921 \
+		aaaa3923021cf3ffec47632106199cb7f496ce01 10.0.0.9 30006 fail 10922-10922 \
+		292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 127.0.0.1 30003 online 10923-16383)"
+
+	run -0 --separate-stderr "$RDBPIPE_TOP/contrib/redis-restore" --parse-cluster-nodes \
+		e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca <<<"$NODES6"
+	assert_equal "$stderr" ""
+	assert_output "$(printf '%s\t%s\t%s\t%s\t%s\n' \
+		07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004 0-5460 replica '' \
+		67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 127.0.0.1:30002 5461-10920,10921-10921 master '' \
+		292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 127.0.0.1:30003 10923-16383 master '' \
+		6ec23923021cf3ffec47632106199cb7f496ce01 127.0.0.1:30005 '' master '' \
+		e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001 0-5460 master '(this node)' \
+		aaaa3923021cf3ffec47632106199cb7f496ce01 10.0.0.9:30006 10922-10922 master '')"
+
+	run -1 --separate-stderr "$RDBPIPE_TOP/contrib/redis-backup" --parse-cluster-nodes \
+		<<<"67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 127.0.0.1:30002@31002 master - 0 0 2 connected 5461-x"
+	assert_output ""
+	assert_equal "$stderr" "redis-backup: CLUSTER NODES: cannot read it: line 1: not a slot: 5461-x"
+	run -1 --separate-stderr "$RDBPIPE_TOP/contrib/redis-restore" --parse-cluster-nodes x <<<"garbage"
+	assert_output ""
+	assert_equal "$stderr" "redis-restore: CLUSTER NODES: cannot read it: line 1: not a CLUSTER NODES line: garbage"
 }
