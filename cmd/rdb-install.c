@@ -45,6 +45,8 @@ usage(FILE *f)
 	    "                   [-v | -q] [--progress | --no-progress] [FILE]\n");
 }
 
+static install_print_fn say, plan_line;
+
 /* -v: each step and each rename, on stderr. */
 static void
 say(const char *fmt, ...)
@@ -58,6 +60,18 @@ say(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n");
+}
+
+/* --dry-run: a line of the plan, on stdout. */
+static void
+plan_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
 }
 
 /* A signal during staging removes the half-written file, then ends us
@@ -226,7 +240,7 @@ restore(const char *input, const char *name, int dry_run)
 		if ((input != NULL || !isatty(fd)) &&
 		    install_check_only(&in, fd, name, e) < 0)
 			errx(1, "%s", e);
-		install_plan(&in, name);
+		install_plan(&in, name, plan_line);
 		if (fclose(stdout) != 0)
 			err(1, "write <stdout>");
 		return 0;

@@ -38,12 +38,11 @@ static const char *step_names[] = {
 	"stop-rewritten", "aof-on", "restart", "verify"
 };
 
-static void
-say(struct install *in, const char *fmt, const char *a, const char *b)
-{
-	if (in->say != NULL)
-		in->say(fmt, a, b);
-}
+/* -v: in->say, when the caller gave one. */
+#define say(in, ...)	do {						\
+	if ((in)->say != NULL)						\
+		(in)->say(__VA_ARGS__);					\
+} while (0)
 
 /* dir and the names were checked to fit when the config was read. */
 static void
@@ -454,7 +453,7 @@ check_rdb_tool(struct install *in, char *errstr)
 
 	path_in(in, in->staged, path, sizeof(path));
 	checker_path(in, tool, sizeof(tool));
-	say(in, "checking with %s%s", tool, "");
+	say(in, "checking with %s", tool);
 	if (pipe2(fd, O_CLOEXEC) < 0)
 		return errstr_sys(errstr, "redis-check-rdb");
 	if ((pid = fork()) < 0) {
@@ -505,7 +504,7 @@ check_rdb_tool(struct install *in, char *errstr)
 		if (errno != EINTR)
 			return errstr_sys(errstr, "redis-check-rdb");
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
-		say(in, "%s is not installed: skipped%s", tool, "");
+		say(in, "%s is not installed: skipped", tool);
 		return 0;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -649,7 +648,7 @@ record_step(struct install *in, enum step s, char *errstr)
 	    step_names[s]);
 	if (journal_add(&in->j, "step", step_names[s], errstr) < 0)
 		return -1;
-	say(in, "step: %s%s", step_names[s], "");
+	say(in, "step: %s", step_names[s]);
 	crash_hook(step_names[s]);
 	return 0;
 }
@@ -1387,7 +1386,7 @@ rollback_from(struct install *in, enum step last, char *errstr)
 {
 	int r;
 
-	say(in, "rolling back from step %s%s", step_names[last], "");
+	say(in, "rolling back from step %s", step_names[last]);
 	if (last <= S_STOP) {
 		/* Nothing was moved; a server that is still up serves the
 		 * old data. */
@@ -1477,74 +1476,77 @@ fail:
 }
 
 void
-install_plan(struct install *in, const char *input)
+install_plan(struct install *in, const char *input, install_print_fn *out)
 {
 	char dump[PATH_MAX], p[NAME_MAX + 8];
 	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
 	int i;
 
 	path_in(in, in->dbfilename, dump, sizeof(dump));
-	printf("config: %s\n", in->conf);
-	printf("data dir: %s\n", in->dir);
-	printf("server: %s%s%s (%s), %s %s, loads RDB versions up to %d%s\n",
+	out("config: %s", in->conf);
+	out("data dir: %s", in->dir);
+	out("server: %s%s%s (%s), %s %s, loads RDB versions up to %d%s",
 	    in->srv.sock ? in->srv.sock : in->srv.host,
 	    in->srv.sock ? "" : ":", in->srv.sock ? "" : "port",
 	    in->was_up ? "up" : "down", in->target.valkey ? "Valkey" : "Redis",
 	    in->target.version, rdbver_redis_max(&in->target),
 	    rdbver_valkey_max(&in->target) ? " and Valkey's 80" : "");
 	if (in->rdb_version > 0)
-		printf("snapshot: %s: RDB version %d, %llu keys, framing and "
-		    "CRC64 good\n", input, in->rdb_version,
+		out("snapshot: %s: RDB version %d, %llu keys, framing and "
+		    "CRC64 good", input, in->rdb_version,
 		    (unsigned long long)in->keys);
 	else
-		printf("snapshot: %s (not read)\n", input);
-	printf("stage: %s/%sXXXXXXXXXXXXXXXX (mode 0600), check, "
-	    "redis-check-rdb\n", in->dir, STAGED_PREFIX);
+		out("snapshot: %s (not read)", input);
+	out("stage: %s/%sXXXXXXXXXXXXXXXX (mode 0600), check, "
+	    "redis-check-rdb", in->dir, STAGED_PREFIX);
 	if (in->srv.service)
-		printf("stop: service %s stop\n", in->srv.service);
+		out("stop: service %s stop", in->srv.service);
 	else if (in->srv.stop_cmd)
-		printf("stop: /bin/sh -c '%s'\n", in->srv.stop_cmd);
+		out("stop: /bin/sh -c '%s'", in->srv.stop_cmd);
 	else
-		printf("stop: SHUTDOWN\n");
+		out("stop: SHUTDOWN");
 	if (in->aof)
-		printf("config: appendonly no\n");
+		out("config: appendonly no");
 	for (i = 0; i < 3; i++) {
 		if (!exists(in, names[i]))
 			continue;
 		snprintf(p, sizeof(p), "%s.old", names[i]);
 		if (exists(in, p))
-			printf("rename: %s/%s -> %s/%s.<timestamp>\n", in->dir,
+			out("rename: %s/%s -> %s/%s.<timestamp>", in->dir,
 			    p, in->dir, p);
-		printf("%s: %s/%s -> %s/%s.old\n", i == 0 ? "link" : "rename",
+		out("%s: %s/%s -> %s/%s.old", i == 0 ? "link" : "rename",
 		    in->dir, names[i], in->dir, names[i]);
 	}
-	printf("install: %s/%sXXXXXXXXXXXXXXXX -> %s", in->dir, STAGED_PREFIX,
-	    dump);
 	if (in->do_chown) {
 		struct passwd *pw = getpwuid(in->uid);
 		struct group *gr = getgrgid(in->gid);
 
 		if (pw != NULL && gr != NULL)
-			printf(", owner %s:%s", pw->pw_name, gr->gr_name);
+			out("install: %s/%sXXXXXXXXXXXXXXXX -> %s, owner %s:%s",
+			    in->dir, STAGED_PREFIX, dump, pw->pw_name,
+			    gr->gr_name);
 		else
-			printf(", owner %ld:%ld", (long)in->uid, (long)in->gid);
-	}
-	printf("\n");
+			out("install: %s/%sXXXXXXXXXXXXXXXX -> %s, owner %ld:%ld",
+			    in->dir, STAGED_PREFIX, dump, (long)in->uid,
+			    (long)in->gid);
+	} else
+		out("install: %s/%sXXXXXXXXXXXXXXXX -> %s", in->dir,
+		    STAGED_PREFIX, dump);
 	for (i = 0; i < (in->aof ? 2 : 1); i++) {
 		if (in->srv.service)
-			printf("start: service %s start\n", in->srv.service);
+			out("start: service %s start", in->srv.service);
 		else if (in->srv.start_cmd)
-			printf("start: /bin/sh -c '%s'\n", in->srv.start_cmd);
+			out("start: /bin/sh -c '%s'", in->srv.start_cmd);
 		else
-			printf("start: redis-server %s\n", in->conf);
+			out("start: redis-server %s", in->conf);
 		if (i == 0)
-			printf("verify: keys loaded match the snapshot\n");
+			out("verify: keys loaded match the snapshot");
 		if (i == 1 || !in->aof)
 			break;
-		printf("rewrite: CONFIG SET appendonly yes, wait for the AOF "
-		    "rewrite (%s/%s)\n", in->dir, in->aofdir);
-		printf("stop: as above\n");
-		printf("config: appendonly yes (the original bytes)\n");
+		out("rewrite: CONFIG SET appendonly yes, wait for the AOF "
+		    "rewrite (%s/%s)", in->dir, in->aofdir);
+		out("stop: as above");
+		out("config: appendonly yes (the original bytes)");
 	}
-	printf("verify: up, not loading, the same number of keys\n");
+	out("verify: up, not loading, the same number of keys");
 }

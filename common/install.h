@@ -21,6 +21,11 @@
 
 struct progress;
 
+/* How common/ tells cmd/ something: one line a call, printf-style, without
+ * the newline; cmd/ prints it. */
+typedef void install_print_fn(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 struct install {
 	/* From the config (or, when resuming, the journal). */
 	char		 conf[PATH_MAX];	/* the config, absolute */
@@ -39,7 +44,7 @@ struct install {
 	int		 dfd;			/* the data dir, install_open */
 	struct stat	 dst;			/* its fstat */
 	/* Tells the caller what happens (-v); may be NULL. */
-	void		(*say)(const char *fmt, ...);
+	install_print_fn *say;
 	/* State. */
 	struct journal	 j;
 	char		 staged[NAME_MAX + 1];	/* its name in the data dir */
@@ -85,8 +90,9 @@ int install_stage(struct install *in, int fd, const char *name,
 int install_check_only(struct install *in, int fd, const char *name,
     char *errstr);
 
-/* Prints the plan to stdout, changing nothing. */
-void install_plan(struct install *in, const char *input);
+/* Gives the plan to out, a line a call, changing nothing. */
+void install_plan(struct install *in, const char *input,
+    install_print_fn *out);
 
 /* Runs the seed procedure from a freshly staged file, or finishes an
  * interrupted one (resume).  On a failure it rolls back; returns 0, or -1
