@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "install.h"
+#include "restore.h"
 #include "io.h"
 #include "progress.h"
 #include "rdb.h"
@@ -46,7 +46,7 @@ static const char *step_names[] = {
 
 /* dir and the names were checked to fit when the config was read. */
 static void
-path_in(const struct install *in, const char *name, char *out, size_t len)
+path_in(const struct restore *in, const char *name, char *out, size_t len)
 {
 	int n = snprintf(out, len, "%s/%s", in->dir, name);
 
@@ -55,7 +55,7 @@ path_in(const struct install *in, const char *name, char *out, size_t len)
 }
 
 static int
-exists(const struct install *in, const char *name)
+exists(const struct restore *in, const char *name)
 {
 	struct stat st;
 
@@ -121,7 +121,7 @@ check_links(const char *what, const char *path, char *errstr)
 }
 
 int
-install_load_conf(struct install *in, const char *path, char *errstr)
+restore_load_conf(struct restore *in, const char *path, char *errstr)
 {
 	const struct conf_line *l;
 	struct conf c;
@@ -269,7 +269,7 @@ user_name(uid_t uid, char *buf, size_t len)
 }
 
 int
-install_open(struct install *in, char *errstr)
+restore_open(struct restore *in, char *errstr)
 {
 	char have[64], want[64];
 	struct stat st;
@@ -305,7 +305,7 @@ install_open(struct install *in, char *errstr)
 }
 
 int
-install_probe(struct install *in, char *errstr)
+restore_probe(struct restore *in, char *errstr)
 {
 	char *info, e[ERRSTR_LEN];
 	int r;
@@ -358,7 +358,7 @@ stage_sink(void *arg, const void *buf, size_t len, char *errstr)
 
 /* Checks the stream's end and its version against what the server loads. */
 static int
-check_end(struct install *in, struct stage_sink *s, const char *name,
+check_end(struct restore *in, struct stage_sink *s, const char *name,
     char *errstr)
 {
 	char e[ERRSTR_LEN];
@@ -381,7 +381,7 @@ check_end(struct install *in, struct stage_sink *s, const char *name,
 }
 
 int
-install_check_only(struct install *in, int fd, const char *name,
+restore_check_only(struct restore *in, int fd, const char *name,
     char *errstr)
 {
 	static struct stage_sink s;
@@ -403,7 +403,7 @@ install_check_only(struct install *in, int fd, const char *name,
  * another release, which judges another format.
  */
 static void
-checker_path(const struct install *in, char *buf, size_t len)
+checker_path(const struct restore *in, char *buf, size_t len)
 {
 	const char *tool = in->target.valkey ? "valkey-check-rdb" :
 	    "redis-check-rdb", *env, *slash;
@@ -440,7 +440,7 @@ checker_path(const struct install *in, char *buf, size_t len)
  * "--- RDB ERROR DETECTED ---".  Returns 0 (also when it is not
  * installed), or -1. */
 static int
-check_rdb_tool(struct install *in, char *errstr)
+check_rdb_tool(struct restore *in, char *errstr)
 {
 	static char out[65536];
 	char path[PATH_MAX], tool[PATH_MAX];
@@ -521,14 +521,14 @@ check_rdb_tool(struct install *in, char *errstr)
 }
 
 void
-install_unlink_staged(struct install *in)
+restore_unlink_staged(struct restore *in)
 {
 	if (in->dfd >= 0 && in->staged[0] != '\0')
 		unlinkat(in->dfd, in->staged, 0);
 }
 
 int
-install_clean_stale(struct install *in, char *errstr)
+restore_clean_stale(struct restore *in, char *errstr)
 {
 	char copy[JOURNAL_KEY_LEN + 8];
 	struct dirent *d;
@@ -560,7 +560,7 @@ install_clean_stale(struct install *in, char *errstr)
 }
 
 int
-install_stage(struct install *in, int fd, const char *name, uint64_t insize,
+restore_stage(struct restore *in, int fd, const char *name, uint64_t insize,
     struct progress *pr, char *errstr)
 {
 	static struct stage_sink s;
@@ -613,14 +613,14 @@ install_stage(struct install *in, int fd, const char *name, uint64_t insize,
 fail:
 	if (s.out.fd >= 0)
 		close(s.out.fd);
-	install_unlink_staged(in);
+	restore_unlink_staged(in);
 	return -1;
 }
 
 /* ---- the journal's plan ---- */
 
 static int
-jget(struct install *in, const char *key, char *val, size_t len,
+jget(struct restore *in, const char *key, char *val, size_t len,
     char *errstr)
 {
 	if (journal_get(&in->j, key, val, len) < 0)
@@ -642,7 +642,7 @@ crash_hook(const char *step)
 }
 
 static int
-record_step(struct install *in, enum step s, char *errstr)
+record_step(struct restore *in, enum step s, char *errstr)
 {
 	snprintf(in->failed_step, sizeof(in->failed_step), "%s",
 	    step_names[s]);
@@ -656,7 +656,7 @@ record_step(struct install *in, enum step s, char *errstr)
 /* Saves the file holding the winning appendonly line, for a byte-exact
  * restore; returns 0 or -1. */
 static int
-save_conf(struct install *in, char *edit, char *copy, size_t copylen,
+save_conf(struct restore *in, char *edit, char *copy, size_t copylen,
     char *errstr)
 {
 	const struct conf_line *l;
@@ -701,7 +701,7 @@ save_conf(struct install *in, char *edit, char *copy, size_t copylen,
 }
 
 static int
-write_plan(struct install *in, char *errstr)
+write_plan(struct restore *in, char *errstr)
 {
 	char text[4 * PATH_MAX + 1024], edit[PATH_MAX] = "";
 	char copy[JOURNAL_KEY_LEN + 8] = "";
@@ -741,7 +741,7 @@ write_plan(struct install *in, char *errstr)
 /* Takes the settings back from the journal of an interrupted run. */
 /* A journal that does not hold up: what is wrong, and what to do. */
 static int
-bad_journal(struct install *in, const char *what, char *errstr)
+bad_journal(struct restore *in, const char *what, char *errstr)
 {
 	return errstr_set(errstr, "journal %s: %s: move it away, check %s by "
 	    "hand, then run rdb-install again", in->j.path, what, in->dir);
@@ -750,7 +750,7 @@ bad_journal(struct install *in, const char *what, char *errstr)
 /* Takes the settings back from the journal of an interrupted run, each
  * value checked against what it may be. */
 static int
-read_plan(struct install *in, char *errstr)
+read_plan(struct restore *in, char *errstr)
 {
 	char v[PATH_MAX], stage[NAME_MAX + 1];
 	uintmax_t dev, ino;
@@ -809,7 +809,7 @@ read_plan(struct install *in, char *errstr)
 }
 
 static enum step
-last_step(struct install *in)
+last_step(struct restore *in)
 {
 	char v[64];
 	int i;
@@ -825,7 +825,7 @@ last_step(struct install *in)
 /* ---- the steps ---- */
 
 static int
-do_stop(struct install *in, char *errstr)
+do_stop(struct restore *in, char *errstr)
 {
 	int r = server_reachable(&in->srv, errstr);
 
@@ -837,7 +837,7 @@ do_stop(struct install *in, char *errstr)
 }
 
 static int
-set_appendonly(struct install *in, const char *value, char *errstr)
+set_appendonly(struct restore *in, const char *value, char *errstr)
 {
 	const struct conf_line *l;
 	struct conf c;
@@ -858,7 +858,7 @@ set_appendonly(struct install *in, const char *value, char *errstr)
 
 /* A unique timestamped name for an older .old that must be kept. */
 static void
-stamp_name(const struct install *in, const char *old, char *out, size_t len)
+stamp_name(const struct restore *in, const char *old, char *out, size_t len)
 {
 	char ts[32];
 	struct tm tm;
@@ -878,7 +878,7 @@ stamp_name(const struct install *in, const char *old, char *out, size_t len)
  * gets a hard link as .old (kind ln, so dbfilename is never missing), the
  * AOF dir and a legacy single-file AOF are renamed to .old (mv). */
 static int
-plan_moves(struct install *in, char *errstr)
+plan_moves(struct restore *in, char *errstr)
 {
 	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
 	char src[NAME_MAX + 1], old[NAME_MAX + 8], ts[NAME_MAX + 48];
@@ -926,7 +926,7 @@ split_move(char *v, char **src, char **dst)
 }
 
 static int
-do_move(struct install *in, char *errstr)
+do_move(struct restore *in, char *errstr)
 {
 	char v[NAME_MAX * 2 + 60], *src, *dst;
 	const char *pos = NULL;
@@ -961,7 +961,7 @@ do_move(struct install *in, char *errstr)
 }
 
 static int
-do_install(struct install *in, char *errstr)
+do_install(struct restore *in, char *errstr)
 {
 	char staged[PATH_MAX], dump[PATH_MAX];
 	struct stat st;
@@ -999,7 +999,7 @@ do_install(struct install *in, char *errstr)
 /* Checks what the server loaded against the snapshot: every key either
  * loaded or dropped as already expired. */
 static int
-check_loaded(struct install *in, char *errstr)
+check_loaded(struct restore *in, char *errstr)
 {
 	char *info, val[32];
 	uint64_t loaded = 0, expired = 0, now_keys, ttl;
@@ -1034,7 +1034,7 @@ check_loaded(struct install *in, char *errstr)
 }
 
 static int
-do_start(struct install *in, int check, char *errstr)
+do_start(struct restore *in, int check, char *errstr)
 {
 	int r = server_reachable(&in->srv, errstr);
 
@@ -1050,7 +1050,7 @@ do_start(struct install *in, int check, char *errstr)
 /* fstatat of name inside the AOF dir, never through a symlink; returns 0
  * or -1. */
 static int
-stat_in_aofdir(struct install *in, const char *name, struct stat *st)
+stat_in_aofdir(struct restore *in, const char *name, struct stat *st)
 {
 	int fd, rc;
 
@@ -1066,7 +1066,7 @@ stat_in_aofdir(struct install *in, const char *name, struct stat *st)
 /* CONFIG SET appendonly yes, then waits until a rewrite that began after
  * it has finished well and its manifest is on disk. */
 static int
-do_rewrite(struct install *in, char *errstr)
+do_rewrite(struct restore *in, char *errstr)
 {
 	const char *argv[] = { "CONFIG", "SET", "appendonly", "yes" };
 	char *info, status[16], manifest[NAME_MAX + 16];
@@ -1124,7 +1124,7 @@ do_rewrite(struct install *in, char *errstr)
 }
 
 static int
-do_verify(struct install *in, char *errstr)
+do_verify(struct restore *in, char *errstr)
 {
 	char *info, v[64];
 	unsigned long long want, ttl;
@@ -1150,7 +1150,7 @@ do_verify(struct install *in, char *errstr)
  * chowned itself and never followed, at any level (Redis's AOF dir is
  * flat: an entry that is a dir is chowned, not entered). */
 static int
-chown_tree(struct install *in, const char *name, char *errstr)
+chown_tree(struct restore *in, const char *name, char *errstr)
 {
 	struct dirent *d;
 	DIR *dp;
@@ -1189,7 +1189,7 @@ chown_tree(struct install *in, const char *name, char *errstr)
 }
 
 static int
-restore_conf(struct install *in, char *errstr)
+restore_conf(struct restore *in, char *errstr)
 {
 	char edit[PATH_MAX], copy[JOURNAL_KEY_LEN + 8], want[sizeof(copy)];
 	char *buf;
@@ -1232,7 +1232,7 @@ out:
 }
 
 static int
-finish(struct install *in, char *errstr)
+finish(struct restore *in, char *errstr)
 {
 	char copy[JOURNAL_KEY_LEN + 8];
 
@@ -1247,7 +1247,7 @@ finish(struct install *in, char *errstr)
 
 /* The steps of this restore, in order. */
 static int
-steps_of(const struct install *in, enum step *out)
+steps_of(const struct restore *in, enum step *out)
 {
 	static const enum step aof[] = { S_STOP, S_AOF_OFF, S_MOVE,
 	    S_INSTALL, S_START, S_REWRITE, S_STOP2, S_AOF_ON, S_RESTART,
@@ -1264,7 +1264,7 @@ steps_of(const struct install *in, enum step *out)
 }
 
 static int
-take(struct install *in, enum step s, char *errstr)
+take(struct restore *in, enum step s, char *errstr)
 {
 	switch (s) {
 	case S_NONE:
@@ -1338,7 +1338,7 @@ rm_at(int pfd, const char *name, int depth, char *errstr)
 
 /* Undoes the renames in reverse order. */
 static int
-undo_moves(struct install *in, enum step last, char *errstr)
+undo_moves(struct restore *in, enum step last, char *errstr)
 {
 	static char v[64][NAME_MAX * 2 + 60];
 	char *src, *dst;
@@ -1382,7 +1382,7 @@ undo_moves(struct install *in, enum step last, char *errstr)
 }
 
 static int
-rollback_from(struct install *in, enum step last, char *errstr)
+rollback_from(struct restore *in, enum step last, char *errstr)
 {
 	int r;
 
@@ -1419,7 +1419,7 @@ rollback_from(struct install *in, enum step last, char *errstr)
 }
 
 int
-install_rollback(struct install *in, char *errstr)
+restore_rollback(struct restore *in, char *errstr)
 {
 	char e[ERRSTR_LEN];
 
@@ -1431,7 +1431,7 @@ install_rollback(struct install *in, char *errstr)
 }
 
 int
-install_run(struct install *in, int resume, int *rolled_back, char *errstr)
+restore_run(struct restore *in, int resume, int *rolled_back, char *errstr)
 {
 	enum step steps[16], last;
 	char e[ERRSTR_LEN];
@@ -1444,7 +1444,7 @@ install_run(struct install *in, int resume, int *rolled_back, char *errstr)
 			return -1;
 	} else {
 		if (write_plan(in, errstr) < 0) {
-			install_unlink_staged(in);
+			restore_unlink_staged(in);
 			return -1;
 		}
 		crash_hook(step_names[S_NONE]);
@@ -1476,7 +1476,7 @@ fail:
 }
 
 void
-install_plan(struct install *in, const char *input, install_print_fn *out)
+restore_plan(struct restore *in, const char *input, restore_print_fn *out)
 {
 	char dump[PATH_MAX], p[NAME_MAX + 8];
 	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
