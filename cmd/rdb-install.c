@@ -421,7 +421,7 @@ main(int argc, char *argv[])
 		parse_owner(a.owner);
 	else if (!a.no_chown)
 		default_owner();
-	if (server_set_user(&in.srv, in.uid, in.gid, e) < 0)
+	if (control_set_user(&in.srv, in.uid, in.gid, e) < 0)
 		errx(1, "%s", e);
 
 	if ((pending = restore_open(&in, e)) < 0)

@@ -310,14 +310,14 @@ restore_probe(struct restore *in, char *errstr)
 	char *info, e[ERRSTR_LEN];
 	int r;
 
-	r = server_reachable(&in->srv, e);
+	r = control_reachable(&in->srv, e);
 	in->was_up = r > 0;
 	if (r < 0)
 		return errstr_set(errstr, "%s", e);
 	/* A server that will not answer INFO (no password, a wrong one)
 	 * would not answer SHUTDOWN either: stop here, before staging. */
 	if (r > 0) {
-		if (server_info(&in->srv, "server", &info, errstr) < 0)
+		if (control_info(&in->srv, "server", &info, errstr) < 0)
 			return -1;
 		if (rdbver_from_info(info, &in->target) < 0)
 			in->target.version[0] = '\0';
@@ -329,7 +329,7 @@ restore_probe(struct restore *in, char *errstr)
 	if (in->target.version[0] == '\0') {
 		char line[256];
 
-		if (server_binary_version(line, sizeof(line), errstr) < 0)
+		if (control_binary_version(line, sizeof(line), errstr) < 0)
 			return -1;
 		if (rdbver_from_version_line(line, &in->target) < 0)
 			return errstr_set(errstr, "redis-server --version: no "
@@ -470,7 +470,7 @@ check_rdb_tool(struct restore *in, char *errstr)
 		dup2(fd[1], 2);
 		closefrom(3);
 		/* A parser of hostile input runs as the server's user. */
-		if (server_drop(&in->srv) < 0) {
+		if (control_drop(&in->srv) < 0) {
 			static const char msg[] = "cannot drop privileges\n";
 
 			(void)!write(2, msg, sizeof(msg) - 1);
@@ -827,13 +827,13 @@ last_step(struct restore *in)
 static int
 do_stop(struct restore *in, char *errstr)
 {
-	int r = server_reachable(&in->srv, errstr);
+	int r = control_reachable(&in->srv, errstr);
 
 	if (r < 0)
 		return -1;
 	if (r == 0)
 		return 0;
-	return server_stop(&in->srv, errstr);
+	return control_stop(&in->srv, errstr);
 }
 
 static int
@@ -1004,7 +1004,7 @@ check_loaded(struct restore *in, char *errstr)
 	char *info, val[32];
 	uint64_t loaded = 0, expired = 0, now_keys, ttl;
 
-	if (server_info(&in->srv, "persistence", &info, errstr) < 0)
+	if (control_info(&in->srv, "persistence", &info, errstr) < 0)
 		return -1;
 	if (redis_info_field(info, "rdb_last_load_keys_loaded", val,
 	    sizeof(val)) == 0)
@@ -1013,10 +1013,10 @@ check_loaded(struct restore *in, char *errstr)
 	    sizeof(val)) == 0)
 		expired = strtoull(val, NULL, 10);
 	free(info);
-	if (server_info(&in->srv, "keyspace", &info, errstr) < 0)
+	if (control_info(&in->srv, "keyspace", &info, errstr) < 0)
 		return -1;
-	now_keys = server_info_sum(info, "keys");
-	ttl = server_info_sum(info, "expires");
+	now_keys = control_info_sum(info, "keys");
+	ttl = control_info_sum(info, "expires");
 	free(info);
 	/* A layout only CRC-checked gave no key count: the server's own is
 	 * all there is. */
@@ -1036,13 +1036,13 @@ check_loaded(struct restore *in, char *errstr)
 static int
 do_start(struct restore *in, int check, char *errstr)
 {
-	int r = server_reachable(&in->srv, errstr);
+	int r = control_reachable(&in->srv, errstr);
 
 	if (r < 0)
 		return -1;
-	if (r == 0 && server_start(&in->srv, errstr) < 0)
+	if (r == 0 && control_start(&in->srv, errstr) < 0)
 		return -1;
-	if (r > 0 && server_wait_up(&in->srv, errstr) < 0)
+	if (r > 0 && control_wait_up(&in->srv, errstr) < 0)
 		return -1;
 	return check ? check_loaded(in, errstr) : 0;
 }
@@ -1075,7 +1075,7 @@ do_rewrite(struct restore *in, char *errstr)
 	struct stat st;
 	time_t deadline;
 
-	if (server_info(&in->srv, "persistence", &info, errstr) < 0)
+	if (control_info(&in->srv, "persistence", &info, errstr) < 0)
 		return -1;
 	if (redis_info_u64(info, "aof_rewrites", &before) < 0 ||
 	    redis_info_u64(info, "aof_enabled", &n) < 0) {
@@ -1088,14 +1088,14 @@ do_rewrite(struct restore *in, char *errstr)
 	 * rewrite under way (or done) is the one to wait for. */
 	if (n == 1 && before > 0)
 		before--;
-	else if (server_command(&in->srv, NULL, 0, errstr, 4, argv) < 0)
+	else if (control_command(&in->srv, NULL, 0, errstr, 4, argv) < 0)
 		return -1;
 	if (snprintf(manifest, sizeof(manifest), "%s.manifest",
 	    in->aoffile) >= (int)sizeof(manifest))
 		return errstr_set(errstr, "%s: name too long", in->aoffile);
 	deadline = time(NULL) + (time_t)in->srv.timeout + 1;
 	for (;;) {
-		if (server_info(&in->srv, "persistence", &info, errstr) < 0)
+		if (control_info(&in->srv, "persistence", &info, errstr) < 0)
 			return -1;
 		if (redis_info_field(info, "aof_last_bgrewrite_status",
 		    status, sizeof(status)) < 0 || redis_info_u64(info,
@@ -1130,14 +1130,14 @@ do_verify(struct restore *in, char *errstr)
 	unsigned long long want, ttl;
 	uint64_t have;
 
-	if (server_wait_up(&in->srv, errstr) < 0)
+	if (control_wait_up(&in->srv, errstr) < 0)
 		return -1;
 	if (journal_get(&in->j, "loaded", v, sizeof(v)) < 0 ||
 	    sscanf(v, "%llu %llu", &want, &ttl) != 2)
 		return check_loaded(in, errstr);
-	if (server_info(&in->srv, "keyspace", &info, errstr) < 0)
+	if (control_info(&in->srv, "keyspace", &info, errstr) < 0)
 		return -1;
-	have = server_info_sum(info, "keys");
+	have = control_info_sum(info, "keys");
 	free(info);
 	if (have > want || have + ttl < want)
 		return errstr_set(errstr, "the server holds %llu keys, the "
@@ -1394,8 +1394,8 @@ rollback_from(struct restore *in, enum step last, char *errstr)
 			return errstr_sys(errstr, "remove %s/%s", in->dir,
 			    in->staged);
 		if (last == S_STOP && in->was_up &&
-		    (r = server_reachable(&in->srv, errstr)) <= 0 &&
-		    (r < 0 || server_start(&in->srv, errstr) < 0))
+		    (r = control_reachable(&in->srv, errstr)) <= 0 &&
+		    (r < 0 || control_start(&in->srv, errstr) < 0))
 			return -1;
 		return finish(in, errstr);
 	}
@@ -1413,7 +1413,7 @@ rollback_from(struct restore *in, enum step last, char *errstr)
 		return errstr_sys(errstr, "remove %s/%s", in->dir, in->staged);
 	if (fsync(in->dfd) < 0)
 		return errstr_sys(errstr, "fsync %s", in->dir);
-	if (in->was_up && server_start(&in->srv, errstr) < 0)
+	if (in->was_up && control_start(&in->srv, errstr) < 0)
 		return -1;
 	return finish(in, errstr);
 }

@@ -17,7 +17,7 @@
 #include "errstr.h"
 #include "journal.h"
 #include "rdbver.h"
-#include "server.h"
+#include "control.h"
 
 struct progress;
 
