@@ -74,6 +74,19 @@ cmd_read_secret(struct secret *s, const char *path, int strip, int quiet)
 		warnx("warning: %s is readable by group or others", path);
 }
 
+/* Prints a -v line from a common/ module ("prog: line") on stderr. */
+static void __attribute__((unused, format(printf, 1, 2)))
+cmd_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 /* Prints a warning from a common/ module ("prog: warning: msg"). */
 static void __attribute__((unused))
 cmd_warn(const char *msg)

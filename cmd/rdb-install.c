@@ -20,7 +20,7 @@
 #include "cmd.h"
 #include "cmdtls.h"
 #include "cli.h"
-#include "install.h"
+#include "restore.h"
 #include "opt.h"
 #include "progress.h"
 #include "secret.h"
@@ -29,7 +29,7 @@
 #define DEFAULT_TIMEOUT	300
 
 static const char *prog = "rdb-install";
-static struct install in;
+static struct restore in;
 static struct cli_out co;
 
 static void
@@ -44,6 +44,8 @@ usage(FILE *f)
 	    "                   [--dry-run] [--rollback]\n"
 	    "                   [-v | -q] [--progress | --no-progress] [FILE]\n");
 }
+
+static restore_print_fn say, plan_line;
 
 /* -v: each step and each rename, on stderr. */
 static void
@@ -60,12 +62,24 @@ say(const char *fmt, ...)
 	fprintf(stderr, "\n");
 }
 
+/* --dry-run: a line of the plan, on stdout. */
+static void
+plan_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
 /* A signal during staging removes the half-written file, then ends us
  * the way the signal would have. */
 static void
 on_signal(int sig)
 {
-	install_unlink_staged(&in);
+	restore_unlink_staged(&in);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -178,14 +192,14 @@ resume(int pending, int rollback, const char *input)
 	catch_signals(0);
 	if (rollback) {
 		if (!pending) {
-			if (install_clean_stale(&in, e) < 0)
+			if (restore_clean_stale(&in, e) < 0)
 				errx(1, "%s", e);
 			if (!co.quiet)
 				warnx("%s: no interrupted restore to roll back",
 				    in.dir);
 			return 0;
 		}
-		if (install_rollback(&in, e) < 0)
+		if (restore_rollback(&in, e) < 0)
 			errx(1, "%s (the journal %s is kept: run rdb-install "
 			    "--rollback again)", e, in.j.path);
 		if (!co.quiet)
@@ -195,7 +209,7 @@ resume(int pending, int rollback, const char *input)
 	if (input != NULL && !co.quiet)
 		warnx("%s: finishing the interrupted restore first; %s is not "
 		    "read", in.dir, input);
-	if (install_run(&in, 1, &rolled, e) < 0)
+	if (restore_run(&in, 1, &rolled, e) < 0)
 		failed(e, rolled);
 	if (!co.quiet)
 		warnx("%s/%s: the interrupted restore is finished: %llu keys",
@@ -214,7 +228,7 @@ restore(const char *input, const char *name, int dry_run)
 	int fd = STDIN_FILENO, rolled, r;
 	uint64_t insize = 0;
 
-	if (install_clean_stale(&in, e) < 0 || install_probe(&in, e) < 0)
+	if (restore_clean_stale(&in, e) < 0 || restore_probe(&in, e) < 0)
 		errx(1, "%s", e);
 	if (input != NULL &&
 	    (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0)
@@ -224,9 +238,9 @@ restore(const char *input, const char *name, int dry_run)
 	if (dry_run) {
 		/* A terminal on stdin has no snapshot to check. */
 		if ((input != NULL || !isatty(fd)) &&
-		    install_check_only(&in, fd, name, e) < 0)
+		    restore_check_only(&in, fd, name, e) < 0)
 			errx(1, "%s", e);
-		install_plan(&in, name);
+		restore_plan(&in, name, plan_line);
 		if (fclose(stdout) != 0)
 			err(1, "write <stdout>");
 		return 0;
@@ -237,7 +251,7 @@ restore(const char *input, const char *name, int dry_run)
 	catch_signals(1);
 	progress_init(&pr, prog, cli_out_progress(&co),
 	    insize);
-	r = install_stage(&in, fd, name, insize, &pr, e);
+	r = restore_stage(&in, fd, name, insize, &pr, e);
 	progress_end(&pr);
 	if (r < 0)
 		errx(1, "%s", e);
@@ -251,7 +265,7 @@ restore(const char *input, const char *name, int dry_run)
 	} else
 		say("staged %s: RDB version %d, %llu keys, framing and CRC64 "
 		    "good", name, in.rdb_version, (unsigned long long)in.keys);
-	if (install_run(&in, 0, &rolled, e) < 0)
+	if (restore_run(&in, 0, &rolled, e) < 0)
 		failed(e, rolled);
 	if (!co.quiet)
 		warnx("%s/%s: restored %llu keys (RDB version %d)%s", in.dir,
@@ -382,7 +396,7 @@ main(int argc, char *argv[])
 	parse_options(argc, argv, &a);
 	tls = cmd_tls_ctx(&a.to, co.quiet);
 
-	if (install_load_conf(&in, a.conf, e) < 0)
+	if (restore_load_conf(&in, a.conf, e) < 0)
 		errx(1, "%s", e);
 	use_tls(a.conf, tls);
 	/* REDISCLI_AUTH, as redis-cli, wins over the config's password. */
@@ -407,10 +421,10 @@ main(int argc, char *argv[])
 		parse_owner(a.owner);
 	else if (!a.no_chown)
 		default_owner();
-	if (server_set_user(&in.srv, in.uid, in.gid, e) < 0)
+	if (control_set_user(&in.srv, in.uid, in.gid, e) < 0)
 		errx(1, "%s", e);
 
-	if ((pending = install_open(&in, e)) < 0)
+	if ((pending = restore_open(&in, e)) < 0)
 		errx(1, "%s", e);
 	if (in.legacy_journal && !co.quiet)
 		warnx("%s/%s: ignored: a journal in the data dir is not trusted "

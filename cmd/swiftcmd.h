@@ -79,7 +79,7 @@ swiftcmd_connect(struct swift_cli *o)
 	struct swift_ctx *sc;
 	char e[ERRSTR_LEN];
 
-	o->so.log_prog = o->co.verbose ? prog : NULL;
+	o->so.log = o->co.verbose ? cmd_say : NULL;
 	if (!o->co.quiet)
 		o->so.warn = cmd_warn;
 	if ((sc = swift_new(&o->so, e)) == NULL)

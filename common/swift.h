@@ -26,9 +26,10 @@
 struct swift_opts {
 	int			 retries;	/* tries after the first */
 	int			 insecure;	/* no TLS verification */
-	/* Non-NULL: each request's method, URL path and status (never a
-	 * secret) go to stderr as "log_prog: ..." lines, for -v. */
-	const char		*log_prog;
+	/* Non-NULL: called with each request's method, URL path and status
+	 * (never a secret), a line a call without the newline, for -v. */
+	void			(*log)(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
 	/* When it becomes non-zero (a signal handler sets it), transfers and
 	 * backoff sleeps stop and the request fails with "interrupted". */
 	volatile sig_atomic_t	*stop;

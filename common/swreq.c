@@ -80,12 +80,12 @@ logf_(struct swift_ctx *c, const char *fmt, ...)
 	char line[1024];
 	va_list ap;
 
-	if (c->o.log_prog == NULL)
+	if (c->o.log == NULL)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\n", c->o.log_prog, line);
+	c->o.log("%s", line);
 }
 
 /* The path (and query) of a URL, for the log: no scheme, host or port. */

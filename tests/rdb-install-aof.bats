@@ -4,7 +4,7 @@
 # legacy single-file AOF as Redis 6 leaves it.
 
 load test_helper
-source "$RDBPIPE_TOP/tests/lib/install.bash"
+source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
 	T=$(scratch)

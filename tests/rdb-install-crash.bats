@@ -2,10 +2,10 @@
 # rdb-install survives a crash at any step: run again it finishes the
 # restore (B served), with --rollback it undoes it (A served); the server
 # never comes up empty.  RDB_INSTALL_CRASH_AT=STEP is the test hook that
-# makes it die by SIGKILL right after journaling STEP (common/install.c).
+# makes it die by SIGKILL right after journaling STEP (common/restore.c).
 
 load test_helper
-source "$RDBPIPE_TOP/tests/lib/install.bash"
+source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 STEPS_AOF="staged stop aof-off move install start rewrite stop-rewritten aof-on restart verify"
 STEPS_PLAIN="staged stop move install start verify"

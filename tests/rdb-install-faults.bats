@@ -3,7 +3,7 @@
 # and the original config come back and the server serves A again.
 
 load test_helper
-source "$RDBPIPE_TOP/tests/lib/install.bash"
+source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
 	T=$(scratch)

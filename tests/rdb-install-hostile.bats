@@ -8,7 +8,7 @@
 # or refuses with a clear message (A served, nothing lost).
 
 load test_helper
-source "$RDBPIPE_TOP/tests/lib/install.bash"
+source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
 	[ "$(id -u)" = 0 ] || fail "this suite needs root"

@@ -3,7 +3,7 @@
 # (zstd + age), unpacked and installed into another server with AOF on.
 
 load test_helper
-source "$RDBPIPE_TOP/tests/lib/install.bash"
+source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() { T=$(scratch); }
 

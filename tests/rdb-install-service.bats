@@ -5,7 +5,7 @@
 # /etc/init.d for the test only (the suites run as root) and removed after.
 
 load test_helper
-source "$RDBPIPE_TOP/tests/lib/install.bash"
+source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
 	[ ! -d /run/systemd/system ] || fail "systemd runs here: this suite drives service(8) without it"

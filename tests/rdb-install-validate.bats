@@ -3,7 +3,7 @@
 # server process keeps serving A and not a file in the data dir changes.
 
 load test_helper
-source "$RDBPIPE_TOP/tests/lib/install.bash"
+source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
 	T=$(scratch)

@@ -3,7 +3,7 @@
 # restore with AOF off, against a real redis-server 7.0.
 
 load test_helper
-source "$RDBPIPE_TOP/tests/lib/install.bash"
+source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
 	T=$(scratch)

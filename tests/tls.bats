@@ -4,7 +4,7 @@
 # tls_certs, redis_start_tls).
 
 load test_helper
-source "$RDBPIPE_TOP/tests/lib/install.bash"
+source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
 	T=$(scratch)

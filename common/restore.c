@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "install.h"
+#include "restore.h"
 #include "io.h"
 #include "progress.h"
 #include "rdb.h"
@@ -38,16 +38,15 @@ static const char *step_names[] = {
 	"stop-rewritten", "aof-on", "restart", "verify"
 };
 
-static void
-say(struct install *in, const char *fmt, const char *a, const char *b)
-{
-	if (in->say != NULL)
-		in->say(fmt, a, b);
-}
+/* -v: in->say, when the caller gave one. */
+#define say(in, ...)	do {						\
+	if ((in)->say != NULL)						\
+		(in)->say(__VA_ARGS__);					\
+} while (0)
 
 /* dir and the names were checked to fit when the config was read. */
 static void
-path_in(const struct install *in, const char *name, char *out, size_t len)
+path_in(const struct restore *in, const char *name, char *out, size_t len)
 {
 	int n = snprintf(out, len, "%s/%s", in->dir, name);
 
@@ -56,7 +55,7 @@ path_in(const struct install *in, const char *name, char *out, size_t len)
 }
 
 static int
-exists(const struct install *in, const char *name)
+exists(const struct restore *in, const char *name)
 {
 	struct stat st;
 
@@ -122,7 +121,7 @@ check_links(const char *what, const char *path, char *errstr)
 }
 
 int
-install_load_conf(struct install *in, const char *path, char *errstr)
+restore_load_conf(struct restore *in, const char *path, char *errstr)
 {
 	const struct conf_line *l;
 	struct conf c;
@@ -270,7 +269,7 @@ user_name(uid_t uid, char *buf, size_t len)
 }
 
 int
-install_open(struct install *in, char *errstr)
+restore_open(struct restore *in, char *errstr)
 {
 	char have[64], want[64];
 	struct stat st;
@@ -306,19 +305,19 @@ install_open(struct install *in, char *errstr)
 }
 
 int
-install_probe(struct install *in, char *errstr)
+restore_probe(struct restore *in, char *errstr)
 {
 	char *info, e[ERRSTR_LEN];
 	int r;
 
-	r = server_reachable(&in->srv, e);
+	r = control_reachable(&in->srv, e);
 	in->was_up = r > 0;
 	if (r < 0)
 		return errstr_set(errstr, "%s", e);
 	/* A server that will not answer INFO (no password, a wrong one)
 	 * would not answer SHUTDOWN either: stop here, before staging. */
 	if (r > 0) {
-		if (server_info(&in->srv, "server", &info, errstr) < 0)
+		if (control_info(&in->srv, "server", &info, errstr) < 0)
 			return -1;
 		if (rdbver_from_info(info, &in->target) < 0)
 			in->target.version[0] = '\0';
@@ -330,7 +329,7 @@ install_probe(struct install *in, char *errstr)
 	if (in->target.version[0] == '\0') {
 		char line[256];
 
-		if (server_binary_version(line, sizeof(line), errstr) < 0)
+		if (control_binary_version(line, sizeof(line), errstr) < 0)
 			return -1;
 		if (rdbver_from_version_line(line, &in->target) < 0)
 			return errstr_set(errstr, "redis-server --version: no "
@@ -359,7 +358,7 @@ stage_sink(void *arg, const void *buf, size_t len, char *errstr)
 
 /* Checks the stream's end and its version against what the server loads. */
 static int
-check_end(struct install *in, struct stage_sink *s, const char *name,
+check_end(struct restore *in, struct stage_sink *s, const char *name,
     char *errstr)
 {
 	char e[ERRSTR_LEN];
@@ -382,7 +381,7 @@ check_end(struct install *in, struct stage_sink *s, const char *name,
 }
 
 int
-install_check_only(struct install *in, int fd, const char *name,
+restore_check_only(struct restore *in, int fd, const char *name,
     char *errstr)
 {
 	static struct stage_sink s;
@@ -404,7 +403,7 @@ install_check_only(struct install *in, int fd, const char *name,
  * another release, which judges another format.
  */
 static void
-checker_path(const struct install *in, char *buf, size_t len)
+checker_path(const struct restore *in, char *buf, size_t len)
 {
 	const char *tool = in->target.valkey ? "valkey-check-rdb" :
 	    "redis-check-rdb", *env, *slash;
@@ -441,7 +440,7 @@ checker_path(const struct install *in, char *buf, size_t len)
  * "--- RDB ERROR DETECTED ---".  Returns 0 (also when it is not
  * installed), or -1. */
 static int
-check_rdb_tool(struct install *in, char *errstr)
+check_rdb_tool(struct restore *in, char *errstr)
 {
 	static char out[65536];
 	char path[PATH_MAX], tool[PATH_MAX];
@@ -454,7 +453,7 @@ check_rdb_tool(struct install *in, char *errstr)
 
 	path_in(in, in->staged, path, sizeof(path));
 	checker_path(in, tool, sizeof(tool));
-	say(in, "checking with %s%s", tool, "");
+	say(in, "checking with %s", tool);
 	if (pipe2(fd, O_CLOEXEC) < 0)
 		return errstr_sys(errstr, "redis-check-rdb");
 	if ((pid = fork()) < 0) {
@@ -471,7 +470,7 @@ check_rdb_tool(struct install *in, char *errstr)
 		dup2(fd[1], 2);
 		closefrom(3);
 		/* A parser of hostile input runs as the server's user. */
-		if (server_drop(&in->srv) < 0) {
+		if (control_drop(&in->srv) < 0) {
 			static const char msg[] = "cannot drop privileges\n";
 
 			(void)!write(2, msg, sizeof(msg) - 1);
@@ -505,7 +504,7 @@ check_rdb_tool(struct install *in, char *errstr)
 		if (errno != EINTR)
 			return errstr_sys(errstr, "redis-check-rdb");
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
-		say(in, "%s is not installed: skipped%s", tool, "");
+		say(in, "%s is not installed: skipped", tool);
 		return 0;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -522,14 +521,14 @@ check_rdb_tool(struct install *in, char *errstr)
 }
 
 void
-install_unlink_staged(struct install *in)
+restore_unlink_staged(struct restore *in)
 {
 	if (in->dfd >= 0 && in->staged[0] != '\0')
 		unlinkat(in->dfd, in->staged, 0);
 }
 
 int
-install_clean_stale(struct install *in, char *errstr)
+restore_clean_stale(struct restore *in, char *errstr)
 {
 	char copy[JOURNAL_KEY_LEN + 8];
 	struct dirent *d;
@@ -561,7 +560,7 @@ install_clean_stale(struct install *in, char *errstr)
 }
 
 int
-install_stage(struct install *in, int fd, const char *name, uint64_t insize,
+restore_stage(struct restore *in, int fd, const char *name, uint64_t insize,
     struct progress *pr, char *errstr)
 {
 	static struct stage_sink s;
@@ -614,14 +613,14 @@ install_stage(struct install *in, int fd, const char *name, uint64_t insize,
 fail:
 	if (s.out.fd >= 0)
 		close(s.out.fd);
-	install_unlink_staged(in);
+	restore_unlink_staged(in);
 	return -1;
 }
 
 /* ---- the journal's plan ---- */
 
 static int
-jget(struct install *in, const char *key, char *val, size_t len,
+jget(struct restore *in, const char *key, char *val, size_t len,
     char *errstr)
 {
 	if (journal_get(&in->j, key, val, len) < 0)
@@ -643,13 +642,13 @@ crash_hook(const char *step)
 }
 
 static int
-record_step(struct install *in, enum step s, char *errstr)
+record_step(struct restore *in, enum step s, char *errstr)
 {
 	snprintf(in->failed_step, sizeof(in->failed_step), "%s",
 	    step_names[s]);
 	if (journal_add(&in->j, "step", step_names[s], errstr) < 0)
 		return -1;
-	say(in, "step: %s%s", step_names[s], "");
+	say(in, "step: %s", step_names[s]);
 	crash_hook(step_names[s]);
 	return 0;
 }
@@ -657,7 +656,7 @@ record_step(struct install *in, enum step s, char *errstr)
 /* Saves the file holding the winning appendonly line, for a byte-exact
  * restore; returns 0 or -1. */
 static int
-save_conf(struct install *in, char *edit, char *copy, size_t copylen,
+save_conf(struct restore *in, char *edit, char *copy, size_t copylen,
     char *errstr)
 {
 	const struct conf_line *l;
@@ -702,7 +701,7 @@ save_conf(struct install *in, char *edit, char *copy, size_t copylen,
 }
 
 static int
-write_plan(struct install *in, char *errstr)
+write_plan(struct restore *in, char *errstr)
 {
 	char text[4 * PATH_MAX + 1024], edit[PATH_MAX] = "";
 	char copy[JOURNAL_KEY_LEN + 8] = "";
@@ -742,7 +741,7 @@ write_plan(struct install *in, char *errstr)
 /* Takes the settings back from the journal of an interrupted run. */
 /* A journal that does not hold up: what is wrong, and what to do. */
 static int
-bad_journal(struct install *in, const char *what, char *errstr)
+bad_journal(struct restore *in, const char *what, char *errstr)
 {
 	return errstr_set(errstr, "journal %s: %s: move it away, check %s by "
 	    "hand, then run rdb-install again", in->j.path, what, in->dir);
@@ -751,7 +750,7 @@ bad_journal(struct install *in, const char *what, char *errstr)
 /* Takes the settings back from the journal of an interrupted run, each
  * value checked against what it may be. */
 static int
-read_plan(struct install *in, char *errstr)
+read_plan(struct restore *in, char *errstr)
 {
 	char v[PATH_MAX], stage[NAME_MAX + 1];
 	uintmax_t dev, ino;
@@ -810,7 +809,7 @@ read_plan(struct install *in, char *errstr)
 }
 
 static enum step
-last_step(struct install *in)
+last_step(struct restore *in)
 {
 	char v[64];
 	int i;
@@ -826,19 +825,19 @@ last_step(struct install *in)
 /* ---- the steps ---- */
 
 static int
-do_stop(struct install *in, char *errstr)
+do_stop(struct restore *in, char *errstr)
 {
-	int r = server_reachable(&in->srv, errstr);
+	int r = control_reachable(&in->srv, errstr);
 
 	if (r < 0)
 		return -1;
 	if (r == 0)
 		return 0;
-	return server_stop(&in->srv, errstr);
+	return control_stop(&in->srv, errstr);
 }
 
 static int
-set_appendonly(struct install *in, const char *value, char *errstr)
+set_appendonly(struct restore *in, const char *value, char *errstr)
 {
 	const struct conf_line *l;
 	struct conf c;
@@ -859,7 +858,7 @@ set_appendonly(struct install *in, const char *value, char *errstr)
 
 /* A unique timestamped name for an older .old that must be kept. */
 static void
-stamp_name(const struct install *in, const char *old, char *out, size_t len)
+stamp_name(const struct restore *in, const char *old, char *out, size_t len)
 {
 	char ts[32];
 	struct tm tm;
@@ -879,7 +878,7 @@ stamp_name(const struct install *in, const char *old, char *out, size_t len)
  * gets a hard link as .old (kind ln, so dbfilename is never missing), the
  * AOF dir and a legacy single-file AOF are renamed to .old (mv). */
 static int
-plan_moves(struct install *in, char *errstr)
+plan_moves(struct restore *in, char *errstr)
 {
 	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
 	char src[NAME_MAX + 1], old[NAME_MAX + 8], ts[NAME_MAX + 48];
@@ -927,7 +926,7 @@ split_move(char *v, char **src, char **dst)
 }
 
 static int
-do_move(struct install *in, char *errstr)
+do_move(struct restore *in, char *errstr)
 {
 	char v[NAME_MAX * 2 + 60], *src, *dst;
 	const char *pos = NULL;
@@ -962,7 +961,7 @@ do_move(struct install *in, char *errstr)
 }
 
 static int
-do_install(struct install *in, char *errstr)
+do_install(struct restore *in, char *errstr)
 {
 	char staged[PATH_MAX], dump[PATH_MAX];
 	struct stat st;
@@ -1000,12 +999,12 @@ do_install(struct install *in, char *errstr)
 /* Checks what the server loaded against the snapshot: every key either
  * loaded or dropped as already expired. */
 static int
-check_loaded(struct install *in, char *errstr)
+check_loaded(struct restore *in, char *errstr)
 {
 	char *info, val[32];
 	uint64_t loaded = 0, expired = 0, now_keys, ttl;
 
-	if (server_info(&in->srv, "persistence", &info, errstr) < 0)
+	if (control_info(&in->srv, "persistence", &info, errstr) < 0)
 		return -1;
 	if (redis_info_field(info, "rdb_last_load_keys_loaded", val,
 	    sizeof(val)) == 0)
@@ -1014,10 +1013,10 @@ check_loaded(struct install *in, char *errstr)
 	    sizeof(val)) == 0)
 		expired = strtoull(val, NULL, 10);
 	free(info);
-	if (server_info(&in->srv, "keyspace", &info, errstr) < 0)
+	if (control_info(&in->srv, "keyspace", &info, errstr) < 0)
 		return -1;
-	now_keys = server_info_sum(info, "keys");
-	ttl = server_info_sum(info, "expires");
+	now_keys = control_info_sum(info, "keys");
+	ttl = control_info_sum(info, "expires");
 	free(info);
 	/* A layout only CRC-checked gave no key count: the server's own is
 	 * all there is. */
@@ -1035,15 +1034,15 @@ check_loaded(struct install *in, char *errstr)
 }
 
 static int
-do_start(struct install *in, int check, char *errstr)
+do_start(struct restore *in, int check, char *errstr)
 {
-	int r = server_reachable(&in->srv, errstr);
+	int r = control_reachable(&in->srv, errstr);
 
 	if (r < 0)
 		return -1;
-	if (r == 0 && server_start(&in->srv, errstr) < 0)
+	if (r == 0 && control_start(&in->srv, errstr) < 0)
 		return -1;
-	if (r > 0 && server_wait_up(&in->srv, errstr) < 0)
+	if (r > 0 && control_wait_up(&in->srv, errstr) < 0)
 		return -1;
 	return check ? check_loaded(in, errstr) : 0;
 }
@@ -1051,7 +1050,7 @@ do_start(struct install *in, int check, char *errstr)
 /* fstatat of name inside the AOF dir, never through a symlink; returns 0
  * or -1. */
 static int
-stat_in_aofdir(struct install *in, const char *name, struct stat *st)
+stat_in_aofdir(struct restore *in, const char *name, struct stat *st)
 {
 	int fd, rc;
 
@@ -1067,7 +1066,7 @@ stat_in_aofdir(struct install *in, const char *name, struct stat *st)
 /* CONFIG SET appendonly yes, then waits until a rewrite that began after
  * it has finished well and its manifest is on disk. */
 static int
-do_rewrite(struct install *in, char *errstr)
+do_rewrite(struct restore *in, char *errstr)
 {
 	const char *argv[] = { "CONFIG", "SET", "appendonly", "yes" };
 	char *info, status[16], manifest[NAME_MAX + 16];
@@ -1076,7 +1075,7 @@ do_rewrite(struct install *in, char *errstr)
 	struct stat st;
 	time_t deadline;
 
-	if (server_info(&in->srv, "persistence", &info, errstr) < 0)
+	if (control_info(&in->srv, "persistence", &info, errstr) < 0)
 		return -1;
 	if (redis_info_u64(info, "aof_rewrites", &before) < 0 ||
 	    redis_info_u64(info, "aof_enabled", &n) < 0) {
@@ -1089,14 +1088,14 @@ do_rewrite(struct install *in, char *errstr)
 	 * rewrite under way (or done) is the one to wait for. */
 	if (n == 1 && before > 0)
 		before--;
-	else if (server_command(&in->srv, NULL, 0, errstr, 4, argv) < 0)
+	else if (control_command(&in->srv, NULL, 0, errstr, 4, argv) < 0)
 		return -1;
 	if (snprintf(manifest, sizeof(manifest), "%s.manifest",
 	    in->aoffile) >= (int)sizeof(manifest))
 		return errstr_set(errstr, "%s: name too long", in->aoffile);
 	deadline = time(NULL) + (time_t)in->srv.timeout + 1;
 	for (;;) {
-		if (server_info(&in->srv, "persistence", &info, errstr) < 0)
+		if (control_info(&in->srv, "persistence", &info, errstr) < 0)
 			return -1;
 		if (redis_info_field(info, "aof_last_bgrewrite_status",
 		    status, sizeof(status)) < 0 || redis_info_u64(info,
@@ -1125,20 +1124,20 @@ do_rewrite(struct install *in, char *errstr)
 }
 
 static int
-do_verify(struct install *in, char *errstr)
+do_verify(struct restore *in, char *errstr)
 {
 	char *info, v[64];
 	unsigned long long want, ttl;
 	uint64_t have;
 
-	if (server_wait_up(&in->srv, errstr) < 0)
+	if (control_wait_up(&in->srv, errstr) < 0)
 		return -1;
 	if (journal_get(&in->j, "loaded", v, sizeof(v)) < 0 ||
 	    sscanf(v, "%llu %llu", &want, &ttl) != 2)
 		return check_loaded(in, errstr);
-	if (server_info(&in->srv, "keyspace", &info, errstr) < 0)
+	if (control_info(&in->srv, "keyspace", &info, errstr) < 0)
 		return -1;
-	have = server_info_sum(info, "keys");
+	have = control_info_sum(info, "keys");
 	free(info);
 	if (have > want || have + ttl < want)
 		return errstr_set(errstr, "the server holds %llu keys, the "
@@ -1151,7 +1150,7 @@ do_verify(struct install *in, char *errstr)
  * chowned itself and never followed, at any level (Redis's AOF dir is
  * flat: an entry that is a dir is chowned, not entered). */
 static int
-chown_tree(struct install *in, const char *name, char *errstr)
+chown_tree(struct restore *in, const char *name, char *errstr)
 {
 	struct dirent *d;
 	DIR *dp;
@@ -1190,7 +1189,7 @@ chown_tree(struct install *in, const char *name, char *errstr)
 }
 
 static int
-restore_conf(struct install *in, char *errstr)
+restore_conf(struct restore *in, char *errstr)
 {
 	char edit[PATH_MAX], copy[JOURNAL_KEY_LEN + 8], want[sizeof(copy)];
 	char *buf;
@@ -1233,7 +1232,7 @@ out:
 }
 
 static int
-finish(struct install *in, char *errstr)
+finish(struct restore *in, char *errstr)
 {
 	char copy[JOURNAL_KEY_LEN + 8];
 
@@ -1248,7 +1247,7 @@ finish(struct install *in, char *errstr)
 
 /* The steps of this restore, in order. */
 static int
-steps_of(const struct install *in, enum step *out)
+steps_of(const struct restore *in, enum step *out)
 {
 	static const enum step aof[] = { S_STOP, S_AOF_OFF, S_MOVE,
 	    S_INSTALL, S_START, S_REWRITE, S_STOP2, S_AOF_ON, S_RESTART,
@@ -1265,7 +1264,7 @@ steps_of(const struct install *in, enum step *out)
 }
 
 static int
-take(struct install *in, enum step s, char *errstr)
+take(struct restore *in, enum step s, char *errstr)
 {
 	switch (s) {
 	case S_NONE:
@@ -1339,7 +1338,7 @@ rm_at(int pfd, const char *name, int depth, char *errstr)
 
 /* Undoes the renames in reverse order. */
 static int
-undo_moves(struct install *in, enum step last, char *errstr)
+undo_moves(struct restore *in, enum step last, char *errstr)
 {
 	static char v[64][NAME_MAX * 2 + 60];
 	char *src, *dst;
@@ -1383,11 +1382,11 @@ undo_moves(struct install *in, enum step last, char *errstr)
 }
 
 static int
-rollback_from(struct install *in, enum step last, char *errstr)
+rollback_from(struct restore *in, enum step last, char *errstr)
 {
 	int r;
 
-	say(in, "rolling back from step %s%s", step_names[last], "");
+	say(in, "rolling back from step %s", step_names[last]);
 	if (last <= S_STOP) {
 		/* Nothing was moved; a server that is still up serves the
 		 * old data. */
@@ -1395,8 +1394,8 @@ rollback_from(struct install *in, enum step last, char *errstr)
 			return errstr_sys(errstr, "remove %s/%s", in->dir,
 			    in->staged);
 		if (last == S_STOP && in->was_up &&
-		    (r = server_reachable(&in->srv, errstr)) <= 0 &&
-		    (r < 0 || server_start(&in->srv, errstr) < 0))
+		    (r = control_reachable(&in->srv, errstr)) <= 0 &&
+		    (r < 0 || control_start(&in->srv, errstr) < 0))
 			return -1;
 		return finish(in, errstr);
 	}
@@ -1414,13 +1413,13 @@ rollback_from(struct install *in, enum step last, char *errstr)
 		return errstr_sys(errstr, "remove %s/%s", in->dir, in->staged);
 	if (fsync(in->dfd) < 0)
 		return errstr_sys(errstr, "fsync %s", in->dir);
-	if (in->was_up && server_start(&in->srv, errstr) < 0)
+	if (in->was_up && control_start(&in->srv, errstr) < 0)
 		return -1;
 	return finish(in, errstr);
 }
 
 int
-install_rollback(struct install *in, char *errstr)
+restore_rollback(struct restore *in, char *errstr)
 {
 	char e[ERRSTR_LEN];
 
@@ -1432,7 +1431,7 @@ install_rollback(struct install *in, char *errstr)
 }
 
 int
-install_run(struct install *in, int resume, int *rolled_back, char *errstr)
+restore_run(struct restore *in, int resume, int *rolled_back, char *errstr)
 {
 	enum step steps[16], last;
 	char e[ERRSTR_LEN];
@@ -1445,7 +1444,7 @@ install_run(struct install *in, int resume, int *rolled_back, char *errstr)
 			return -1;
 	} else {
 		if (write_plan(in, errstr) < 0) {
-			install_unlink_staged(in);
+			restore_unlink_staged(in);
 			return -1;
 		}
 		crash_hook(step_names[S_NONE]);
@@ -1477,74 +1476,77 @@ fail:
 }
 
 void
-install_plan(struct install *in, const char *input)
+restore_plan(struct restore *in, const char *input, restore_print_fn *out)
 {
 	char dump[PATH_MAX], p[NAME_MAX + 8];
 	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
 	int i;
 
 	path_in(in, in->dbfilename, dump, sizeof(dump));
-	printf("config: %s\n", in->conf);
-	printf("data dir: %s\n", in->dir);
-	printf("server: %s%s%s (%s), %s %s, loads RDB versions up to %d%s\n",
+	out("config: %s", in->conf);
+	out("data dir: %s", in->dir);
+	out("server: %s%s%s (%s), %s %s, loads RDB versions up to %d%s",
 	    in->srv.sock ? in->srv.sock : in->srv.host,
 	    in->srv.sock ? "" : ":", in->srv.sock ? "" : "port",
 	    in->was_up ? "up" : "down", in->target.valkey ? "Valkey" : "Redis",
 	    in->target.version, rdbver_redis_max(&in->target),
 	    rdbver_valkey_max(&in->target) ? " and Valkey's 80" : "");
 	if (in->rdb_version > 0)
-		printf("snapshot: %s: RDB version %d, %llu keys, framing and "
-		    "CRC64 good\n", input, in->rdb_version,
+		out("snapshot: %s: RDB version %d, %llu keys, framing and "
+		    "CRC64 good", input, in->rdb_version,
 		    (unsigned long long)in->keys);
 	else
-		printf("snapshot: %s (not read)\n", input);
-	printf("stage: %s/%sXXXXXXXXXXXXXXXX (mode 0600), check, "
-	    "redis-check-rdb\n", in->dir, STAGED_PREFIX);
+		out("snapshot: %s (not read)", input);
+	out("stage: %s/%sXXXXXXXXXXXXXXXX (mode 0600), check, "
+	    "redis-check-rdb", in->dir, STAGED_PREFIX);
 	if (in->srv.service)
-		printf("stop: service %s stop\n", in->srv.service);
+		out("stop: service %s stop", in->srv.service);
 	else if (in->srv.stop_cmd)
-		printf("stop: /bin/sh -c '%s'\n", in->srv.stop_cmd);
+		out("stop: /bin/sh -c '%s'", in->srv.stop_cmd);
 	else
-		printf("stop: SHUTDOWN\n");
+		out("stop: SHUTDOWN");
 	if (in->aof)
-		printf("config: appendonly no\n");
+		out("config: appendonly no");
 	for (i = 0; i < 3; i++) {
 		if (!exists(in, names[i]))
 			continue;
 		snprintf(p, sizeof(p), "%s.old", names[i]);
 		if (exists(in, p))
-			printf("rename: %s/%s -> %s/%s.<timestamp>\n", in->dir,
+			out("rename: %s/%s -> %s/%s.<timestamp>", in->dir,
 			    p, in->dir, p);
-		printf("%s: %s/%s -> %s/%s.old\n", i == 0 ? "link" : "rename",
+		out("%s: %s/%s -> %s/%s.old", i == 0 ? "link" : "rename",
 		    in->dir, names[i], in->dir, names[i]);
 	}
-	printf("install: %s/%sXXXXXXXXXXXXXXXX -> %s", in->dir, STAGED_PREFIX,
-	    dump);
 	if (in->do_chown) {
 		struct passwd *pw = getpwuid(in->uid);
 		struct group *gr = getgrgid(in->gid);
 
 		if (pw != NULL && gr != NULL)
-			printf(", owner %s:%s", pw->pw_name, gr->gr_name);
+			out("install: %s/%sXXXXXXXXXXXXXXXX -> %s, owner %s:%s",
+			    in->dir, STAGED_PREFIX, dump, pw->pw_name,
+			    gr->gr_name);
 		else
-			printf(", owner %ld:%ld", (long)in->uid, (long)in->gid);
-	}
-	printf("\n");
+			out("install: %s/%sXXXXXXXXXXXXXXXX -> %s, owner %ld:%ld",
+			    in->dir, STAGED_PREFIX, dump, (long)in->uid,
+			    (long)in->gid);
+	} else
+		out("install: %s/%sXXXXXXXXXXXXXXXX -> %s", in->dir,
+		    STAGED_PREFIX, dump);
 	for (i = 0; i < (in->aof ? 2 : 1); i++) {
 		if (in->srv.service)
-			printf("start: service %s start\n", in->srv.service);
+			out("start: service %s start", in->srv.service);
 		else if (in->srv.start_cmd)
-			printf("start: /bin/sh -c '%s'\n", in->srv.start_cmd);
+			out("start: /bin/sh -c '%s'", in->srv.start_cmd);
 		else
-			printf("start: redis-server %s\n", in->conf);
+			out("start: redis-server %s", in->conf);
 		if (i == 0)
-			printf("verify: keys loaded match the snapshot\n");
+			out("verify: keys loaded match the snapshot");
 		if (i == 1 || !in->aof)
 			break;
-		printf("rewrite: CONFIG SET appendonly yes, wait for the AOF "
-		    "rewrite (%s/%s)\n", in->dir, in->aofdir);
-		printf("stop: as above\n");
-		printf("config: appendonly yes (the original bytes)\n");
+		out("rewrite: CONFIG SET appendonly yes, wait for the AOF "
+		    "rewrite (%s/%s)", in->dir, in->aofdir);
+		out("stop: as above");
+		out("config: appendonly yes (the original bytes)");
 	}
-	printf("verify: up, not loading, the same number of keys\n");
+	out("verify: up, not loading, the same number of keys");
 }

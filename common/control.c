@@ -13,7 +13,7 @@
 
 #include "clock.h"
 #include "redis.h"
-#include "server.h"
+#include "control.h"
 
 /* Each poll waits a little longer, from 5 ms up to this. */
 #define POLL_MAX_MS 50
@@ -56,7 +56,7 @@ connect_auth(struct server *s, int *down, char *errstr)
 }
 
 int
-server_reachable(struct server *s, char *errstr)
+control_reachable(struct server *s, char *errstr)
 {
 	struct redis_ctx *c;
 	int down;
@@ -68,7 +68,7 @@ server_reachable(struct server *s, char *errstr)
 }
 
 int
-server_command(struct server *s, char *out, size_t outlen, char *errstr,
+control_command(struct server *s, char *out, size_t outlen, char *errstr,
     int argc, const char **argv)
 {
 	struct redis_ctx *c;
@@ -101,7 +101,7 @@ server_command(struct server *s, char *out, size_t outlen, char *errstr,
 }
 
 int
-server_info(struct server *s, const char *section, char **out, char *errstr)
+control_info(struct server *s, const char *section, char **out, char *errstr)
 {
 	struct redis_ctx *c;
 	char what[400];
@@ -116,7 +116,7 @@ server_info(struct server *s, const char *section, char **out, char *errstr)
 }
 
 uint64_t
-server_info_sum(const char *info, const char *field)
+control_info_sum(const char *info, const char *field)
 {
 	size_t n = strlen(field);
 	const char *p;
@@ -129,7 +129,7 @@ server_info_sum(const char *info, const char *field)
 }
 
 int
-server_binary_version(char *buf, size_t len, char *errstr)
+control_binary_version(char *buf, size_t len, char *errstr)
 {
 	char line[256], *p;
 	FILE *f;
@@ -159,7 +159,7 @@ status_str(int st, char *buf, size_t len)
 }
 
 int
-server_set_user(struct server *s, uid_t uid, gid_t gid, char *errstr)
+control_set_user(struct server *s, uid_t uid, gid_t gid, char *errstr)
 {
 	struct passwd *pw;
 	gid_t *g;
@@ -200,7 +200,7 @@ server_set_user(struct server *s, uid_t uid, gid_t gid, char *errstr)
 }
 
 int
-server_drop(const struct server *s)
+control_drop(const struct server *s)
 {
 	if (!s->run_drop)
 		return 0;
@@ -218,7 +218,7 @@ server_drop(const struct server *s)
 /* Forks argv with stdin on /dev/null and stdout onto stderr (stdout is
  * for data); detached puts it in its own session with all three on
  * /dev/null, for a server that outlives us.  With as, the child drops to
- * its user first (server_drop).  Returns the pid or -1. */
+ * its user first (control_drop).  Returns the pid or -1. */
 static pid_t
 spawn(const char **argv, int detached, const struct server *as,
     char *errstr)
@@ -231,7 +231,7 @@ spawn(const char **argv, int detached, const struct server *as,
 		return errstr_sys(errstr, "fork %s", argv[0]);
 	if (pid > 0)
 		return pid;
-	if (as != NULL && server_drop(as) < 0) {
+	if (as != NULL && control_drop(as) < 0) {
 		static const char msg[] = "rdb-install: cannot drop to the "
 		    "server's user\n";
 
@@ -261,7 +261,7 @@ spawn(const char **argv, int detached, const struct server *as,
 }
 
 int
-server_run(const char **argv, char *errstr)
+control_run(const char **argv, char *errstr)
 {
 	char why[64];
 	pid_t pid;
@@ -288,8 +288,8 @@ service(const struct server *s, const char *verb, char *errstr)
 	struct stat st;
 
 	if (stat("/run/systemd/system", &st) == 0)
-		return server_run(sd, errstr);
-	return server_run(sv, errstr);
+		return control_run(sd, errstr);
+	return control_run(sv, errstr);
 }
 
 static int
@@ -297,11 +297,11 @@ shell(const char *cmd, char *errstr)
 {
 	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 
-	return server_run(argv, errstr);
+	return control_run(argv, errstr);
 }
 
 int
-server_wait_up(struct server *s, char *errstr)
+control_wait_up(struct server *s, char *errstr)
 {
 	double deadline = clock_now() + s->timeout;
 	char *info, val[32], why[64], last[ERRSTR_LEN] = "no answer";
@@ -320,8 +320,8 @@ server_wait_up(struct server *s, char *errstr)
 				    "redis-server %s: %s", s->conf, why);
 			}
 		}
-		r = server_reachable(s, last);
-		if (r > 0 && server_info(s, "persistence", &info, last) == 0) {
+		r = control_reachable(s, last);
+		if (r > 0 && control_info(s, "persistence", &info, last) == 0) {
 			r = redis_info_field(info, "loading", val,
 			    sizeof(val)) == 0 && strcmp(val, "0") == 0;
 			free(info);
@@ -337,7 +337,7 @@ server_wait_up(struct server *s, char *errstr)
 }
 
 int
-server_wait_down(struct server *s, pid_t pid, char *errstr)
+control_wait_down(struct server *s, pid_t pid, char *errstr)
 {
 	double deadline = clock_now() + s->timeout;
 	char e[ERRSTR_LEN];
@@ -350,7 +350,7 @@ server_wait_down(struct server *s, pid_t pid, char *errstr)
 		 * zombie until reaped, and a zombie still answers kill 0. */
 		if (s->child > 0 && waitpid(s->child, &wst, WNOHANG) == s->child)
 			s->child = 0;
-		up = server_reachable(s, e) != 0;
+		up = control_reachable(s, e) != 0;
 		/* Redis removes its pidfile once its files are complete; its
 		 * process may take a second more to end.  Without a pidfile
 		 * the process itself is waited for. */
@@ -369,12 +369,12 @@ server_wait_down(struct server *s, pid_t pid, char *errstr)
 
 /* The server's pid, from INFO server; 0 when it cannot say. */
 static pid_t
-server_pid(struct server *s)
+control_pid(struct server *s)
 {
 	char *info, val[32], e[ERRSTR_LEN];
 	pid_t pid = 0;
 
-	if (server_info(s, "server", &info, e) < 0)
+	if (control_info(s, "server", &info, e) < 0)
 		return 0;
 	if (redis_info_field(info, "process_id", val, sizeof(val)) == 0)
 		pid = (pid_t)atol(val);
@@ -383,7 +383,7 @@ server_pid(struct server *s)
 }
 
 int
-server_stop(struct server *s, char *errstr)
+control_stop(struct server *s, char *errstr)
 {
 	const char *argv[] = { "SHUTDOWN" };
 	struct redis_ctx *c;
@@ -392,7 +392,7 @@ server_stop(struct server *s, char *errstr)
 	pid_t pid;
 	int down, refused;
 
-	pid = server_pid(s);
+	pid = control_pid(s);
 	if (s->service != NULL) {
 		if (service(s, "stop", errstr) < 0)
 			return -1;
@@ -412,11 +412,11 @@ server_stop(struct server *s, char *errstr)
 			return -1;
 	} else if (!down)
 		return -1;
-	return server_wait_down(s, pid, errstr);
+	return control_wait_down(s, pid, errstr);
 }
 
 int
-server_start(struct server *s, char *errstr)
+control_start(struct server *s, char *errstr)
 {
 	const char *argv[] = { "redis-server", s->conf, NULL };
 
@@ -430,5 +430,5 @@ server_start(struct server *s, char *errstr)
 		s->child = 0;
 		return -1;
 	}
-	return server_wait_up(s, errstr);
+	return control_wait_up(s, errstr);
 }

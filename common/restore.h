@@ -6,8 +6,8 @@
  * the journal before it is taken, so that a later run can finish it or roll
  * it back.
  */
-#ifndef RDBPIPE_INSTALL_H
-#define RDBPIPE_INSTALL_H
+#ifndef RDBPIPE_RESTORE_H
+#define RDBPIPE_RESTORE_H
 
 #include <limits.h>
 #include <stdint.h>
@@ -17,11 +17,16 @@
 #include "errstr.h"
 #include "journal.h"
 #include "rdbver.h"
-#include "server.h"
+#include "control.h"
 
 struct progress;
 
-struct install {
+/* How common/ tells cmd/ something: one line a call, printf-style, without
+ * the newline; cmd/ prints it. */
+typedef void restore_print_fn(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+struct restore {
 	/* From the config (or, when resuming, the journal). */
 	char		 conf[PATH_MAX];	/* the config, absolute */
 	char		 dir[PATH_MAX];		/* the data dir, absolute */
@@ -36,10 +41,10 @@ struct install {
 	uid_t		 uid;
 	gid_t		 gid;
 	const char	*statedir;		/* where the journal lives */
-	int		 dfd;			/* the data dir, install_open */
+	int		 dfd;			/* the data dir, restore_open */
 	struct stat	 dst;			/* its fstat */
 	/* Tells the caller what happens (-v); may be NULL. */
-	void		(*say)(const char *fmt, ...);
+	restore_print_fn *say;
 	/* State. */
 	struct journal	 j;
 	char		 staged[NAME_MAX + 1];	/* its name in the data dir */
@@ -61,48 +66,49 @@ struct install {
 
 /* Reads the settings from the config at path and makes the paths
  * absolute; returns 0 or -1. */
-int install_load_conf(struct install *in, const char *path, char *errstr);
+int restore_load_conf(struct restore *in, const char *path, char *errstr);
 
 /* Opens the data dir (no symlink in its path), refuses it unless in->uid
  * owns it and others cannot write it, locks it and reads a pending
  * journal; returns 1 when one is there (an interrupted run), 0 when not,
  * -1 on error. */
-int install_open(struct install *in, char *errstr);
+int restore_open(struct restore *in, char *errstr);
 
 /* Finds the server's version (INFO, or redis-server --version when it is
  * down) and whether it is up; returns 0 or -1. */
-int install_probe(struct install *in, char *errstr);
+int restore_probe(struct restore *in, char *errstr);
 
 /* Streams fd into the staging file (mode 0600, fsynced) checking framing,
  * CRC64 and the version, then runs redis-check-rdb when installed; insize
  * (0: unknown) is checked against the free space first.  On failure the
  * staging file is gone.  Returns 0 or -1. */
-int install_stage(struct install *in, int fd, const char *name,
+int restore_stage(struct restore *in, int fd, const char *name,
     uint64_t insize, struct progress *pr, char *errstr);
 
 /* Checks a snapshot without writing anything (for --dry-run): framing,
  * CRC64, version; returns 0 or -1. */
-int install_check_only(struct install *in, int fd, const char *name,
+int restore_check_only(struct restore *in, int fd, const char *name,
     char *errstr);
 
-/* Prints the plan to stdout, changing nothing. */
-void install_plan(struct install *in, const char *input);
+/* Gives the plan to out, a line a call, changing nothing. */
+void restore_plan(struct restore *in, const char *input,
+    restore_print_fn *out);
 
 /* Runs the seed procedure from a freshly staged file, or finishes an
  * interrupted one (resume).  On a failure it rolls back; returns 0, or -1
  * with in->failed_step and errstr set (and rolled_back telling whether the
  * rollback worked). */
-int install_run(struct install *in, int resume, int *rolled_back,
+int restore_run(struct restore *in, int resume, int *rolled_back,
     char *errstr);
 
 /* Undoes an interrupted restore from its journal; returns 0 or -1. */
-int install_rollback(struct install *in, char *errstr);
+int restore_rollback(struct restore *in, char *errstr);
 
 /* Removes a staging file left by a run killed before its journal was
  * written; returns 0 or -1. */
-int install_clean_stale(struct install *in, char *errstr);
+int restore_clean_stale(struct restore *in, char *errstr);
 
 /* Unlinks the staging file: async-signal-safe, for signal handlers. */
-void install_unlink_staged(struct install *in);
+void restore_unlink_staged(struct restore *in);
 
 #endif
