@@ -1,10 +1,10 @@
-/* common/install: the restore step machine against a real redis-server
+/* common/restore: the restore step machine against a real redis-server
  * this test starts.  For every step of both step lists (AOF off, AOF on)
  * a child runs the restore and dies by SIGKILL right after journaling
- * that step (the RDB_INSTALL_CRASH_AT hook); install_rollback then undoes
+ * that step (the RDB_INSTALL_CRASH_AT hook); restore_rollback then undoes
  * it, and the old dump, the config (byte for byte), the AOF dir, the
  * server's data are back, with no staging file, .old or journal left.
- * Failing steps inside install_run (a stop command that fails, a start
+ * Failing steps inside restore_run (a stop command that fails, a start
  * command that fails once) are rolled back by the run itself. */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,9 +14,9 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "install.h"
+#include "restore.h"
 #include "journal.h"
-#include "server.h"
+#include "control.h"
 #include "tap.h"
 
 /* Short paths under /tmp (a unix socket's is at most 107 bytes). */
@@ -53,7 +53,7 @@ cmd(char *out, size_t len, int argc, const char **argv)
 	char e[ERRSTR_LEN];
 
 	srv_init(&s);
-	if (server_command(&s, out, len, e, argc, argv) < 0) {
+	if (control_command(&s, out, len, e, argc, argv) < 0) {
 		printf("# %s\n", e);
 		return -1;
 	}
@@ -101,7 +101,7 @@ cleanup(void)
 	if (top[0] == '\0')
 		return;
 	kill_server();
-	(void)server_run(rm, e);
+	(void)control_run(rm, e);
 	top[0] = '\0';
 }
 
@@ -139,7 +139,7 @@ start_server(void)
 	const char *argv[] = { "redis-server", conf, NULL };
 
 	srv_init(&s);
-	if (server_run(argv, e) < 0 || server_wait_up(&s, e) < 0)
+	if (control_run(argv, e) < 0 || control_wait_up(&s, e) < 0)
 		bail("start redis-server", e);
 }
 
@@ -161,7 +161,7 @@ datasets(char *a, char *b, size_t len)
 	if (cmd(NULL, 0, 1, flush) < 0 || cmd(NULL, 0, 4, popb) < 0 ||
 	    cmd(NULL, 0, 1, save) < 0 || digest(b, len) < 0)
 		bail("dataset B", "");
-	if (server_run(cp, e) < 0)
+	if (control_run(cp, e) < 0)
 		bail("copy the snapshot", e);
 	if (cmd(NULL, 0, 1, flush) < 0)
 		bail("dataset A", "");
@@ -176,7 +176,7 @@ datasets(char *a, char *b, size_t len)
 }
 
 static void
-engine_init(struct install *in)
+engine_init(struct restore *in)
 {
 	char e[ERRSTR_LEN];
 
@@ -185,15 +185,15 @@ engine_init(struct install *in)
 	in->uid = geteuid();
 	in->gid = getegid();
 	in->statedir = sdir;
-	if (install_load_conf(in, conf, e) < 0)
-		bail("install_load_conf", e);
+	if (restore_load_conf(in, conf, e) < 0)
+		bail("restore_load_conf", e);
 	in->srv.timeout = 10;
-	if (server_set_user(&in->srv, in->uid, in->gid, e) < 0)
-		bail("server_set_user", e);
+	if (control_set_user(&in->srv, in->uid, in->gid, e) < 0)
+		bail("control_set_user", e);
 }
 
 static void
-engine_close(struct install *in)
+engine_close(struct restore *in)
 {
 	journal_close(&in->j);
 	if (in->dfd >= 0)
@@ -203,20 +203,20 @@ engine_close(struct install *in)
 
 /* The whole restore as rdb-install runs it; returns 0 or -1. */
 static int
-restore(struct install *in, int *rolled, char *e)
+restore(struct restore *in, int *rolled, char *e)
 {
 	int fd, r;
 
-	if (install_open(in, e) != 0 || install_clean_stale(in, e) < 0 ||
-	    install_probe(in, e) < 0)
+	if (restore_open(in, e) != 0 || restore_clean_stale(in, e) < 0 ||
+	    restore_probe(in, e) < 0)
 		return -1;
 	if ((fd = open(snap, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	r = install_stage(in, fd, "b.rdb", 0, NULL, e);
+	r = restore_stage(in, fd, "b.rdb", 0, NULL, e);
 	close(fd);
 	if (r < 0)
 		return -1;
-	return install_run(in, 0, rolled, e);
+	return restore_run(in, 0, rolled, e);
 }
 
 /* How the data dir and the state dir look, to compare before and after:
@@ -234,7 +234,7 @@ snapshot_state(void)
 	snprintf(sh, sizeof(sh), "cd %s && { ls -a %s %s %s/appendonlydir "
 	    "2>&1; cksum %s/dump.rdb %s %s/appendonlydir/*.manifest 2>&1; true; } "
 	    ">%s", top, ddir, sdir, ddir, ddir, conf, ddir, path);
-	if (server_run(argv, e) < 0)
+	if (control_run(argv, e) < 0)
 		bail("list the dirs", e);
 	out = (char *)tap_slurp(path, &len);
 	out[len] = '\0';
@@ -267,7 +267,7 @@ static const char *steps_aof[] = { "staged", "stop", "aof-off", "move",
 static void
 crash_and_undo(int aof, const char **steps, const char *a_digest)
 {
-	struct install in;
+	struct restore in;
 	char e[ERRSTR_LEN], d[128], dump[PATH_MAX], *before, *after;
 	const char *label = aof ? "AOF on" : "AOF off";
 	unsigned char *conf0, *dump0;
@@ -296,10 +296,10 @@ crash_and_undo(int aof, const char **steps, const char *a_digest)
 		    WTERMSIG(st) == SIGKILL, "%s: the run dies at step %s",
 		    label, steps[i]);
 		engine_init(&in);
-		pending = install_open(&in, e);
+		pending = restore_open(&in, e);
 		ok(pending == 1, "%s, %s: an interrupted restore is pending",
 		    label, steps[i]);
-		ok(install_rollback(&in, e) == 0, "%s, %s: rolled back%s%s",
+		ok(restore_rollback(&in, e) == 0, "%s, %s: rolled back%s%s",
 		    label, steps[i], pending == 1 ? "" : ": ",
 		    pending == 1 ? "" : e);
 		engine_close(&in);
@@ -323,12 +323,12 @@ crash_and_undo(int aof, const char **steps, const char *a_digest)
 	free(dump0);
 }
 
-/* A stop command that fails: install_run rolls back by itself, and the
+/* A stop command that fails: restore_run rolls back by itself, and the
  * server, never stopped, still serves A. */
 static void
 failing_stop(const char *a_digest)
 {
-	struct install in;
+	struct restore in;
 	char e[ERRSTR_LEN], d[128], *before, *after;
 	int rolled = 0, r;
 
@@ -351,13 +351,13 @@ failing_stop(const char *a_digest)
 }
 
 /* A start command that fails once: the run fails at step start, after
- * the moves, and install_run's own rollback puts the old files back and
+ * the moves, and restore_run's own rollback puts the old files back and
  * starts the server (the second call succeeds). */
 static void
 failing_start(int aof, const char *a_digest)
 {
 	static char start[256];
-	struct install in;
+	struct restore in;
 	char e[ERRSTR_LEN], d[128], *before, *after;
 	const char *label = aof ? "AOF on" : "AOF off";
 	int rolled = 0, r;
@@ -405,7 +405,7 @@ suite(int aof)
 int
 main(void)
 {
-	snprintf(top, sizeof(top), "/tmp/test_install.XXXXXX");
+	snprintf(top, sizeof(top), "/tmp/test_restore.XXXXXX");
 	if (mkdtemp(top) == NULL)
 		bail("mkdtemp", strerror(errno));
 	atexit(cleanup);
