@@ -129,7 +129,8 @@ swift_start() {
 # HOME (without the launcher with -v, only it with '') are gone.
 swift_wait_gone() {
 	local pid name
-	grep ${2:+"$2"} ' launcher$' "$1/pids" | while read -r pid name; do
+	# (no line matching is fine: a start that failed early)
+	{ grep ${2:+"$2"} ' launcher$' "$1/pids" || :; } | while read -r pid name; do
 		for _ in $(seq 1 400); do
 			pid_alive "$pid" || break
 			sleep 0.025
@@ -143,12 +144,19 @@ swift_stop() {
 	# SIGKILL: the data is thrown away with the dir, and Swift's graceful
 	# shutdown costs more than a second per run.  The launcher goes last:
 	# it reaps the servers it forked.
+	# (A pid already gone is fine; under set -e neither a failed kill
+	# nor a last line that is not the launcher may end the caller: the
+	# retry in swift_start runs this after a failed start.)
 	while read -r pid name; do
-		[ "$name" = launcher ] || kill -9 "$pid" 2>/dev/null
+		if [ "$name" != launcher ]; then
+			kill -9 "$pid" 2>/dev/null || :
+		fi
 	done <"$home/pids"
 	swift_wait_gone "$home" -v
 	while read -r pid name; do
-		[ "$name" = launcher ] && kill -9 "$pid" 2>/dev/null
+		if [ "$name" = launcher ]; then
+			kill -9 "$pid" 2>/dev/null || :
+		fi
 	done <"$home/pids"
 	swift_wait_gone "$home" ''
 	rm -f "$home/pids"
