@@ -10,30 +10,7 @@
 
 #include "pack.h"
 #include "tap.h"
-
-struct buf {
-	unsigned char	*p;
-	size_t		 n, cap;
-};
-
-static int
-buf_sink(void *arg, const void *data, size_t len, char *errstr)
-{
-	struct buf *b = arg;
-
-	(void)errstr;
-	if (len == 0)
-		return 0;	/* pack calls sinks with nothing, too */
-	if (b->n + len > b->cap) {
-		b->cap = (b->n + len) * 2;
-		b->p = realloc(b->p, b->cap);
-		if (b->p == NULL)
-			abort();
-	}
-	memcpy(b->p + b->n, data, len);
-	b->n += len;
-	return 0;
-}
+#include "testbuf.h"
 
 static char identity[AGE_IDENTITY_LEN + 1], recipient[AGE_RECIPIENT_LEN + 1];
 static struct secret id_secret, pass_secret, wrong_pass;
@@ -191,26 +168,13 @@ every_size(const unsigned char *rdb, size_t n)
 	}
 }
 
-static unsigned char *
-mkdata(size_t n)
-{
-	unsigned char *p = malloc(n + 1);
-	uint32_t x = 12345;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		x = x * 1103515245 + 12345;
-		p[i] = (x >> 16) % 7 == 0 ? ' ' : 'a' + (x >> 20) % 16;
-	}
-	return p;
-}
 
 /* Beyond one age chunk and one codec buffer; empty input too. */
 static void
 large(void)
 {
 	static const size_t sizes[] = { 0, 65536, (1 << 20) + 7 };
-	unsigned char *p = mkdata((1 << 20) + 7);
+	unsigned char *p = buf_data((1 << 20) + 7);
 	struct pack_cfg pc;
 	struct unpack_cfg uc;
 	struct pack_stats st;

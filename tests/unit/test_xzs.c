@@ -9,49 +9,19 @@
 #include <stdint.h>
 
 #include "tap.h"
+#include "testbuf.h"
 #include "xzs.h"
 
-struct buf {
-	unsigned char	*p;
-	size_t		 n, cap;
-};
-
 static int
-buf_sink(void *arg, const void *data, size_t len, char *errstr)
+xz_write(void *x, const void *p, size_t n, char *e)
 {
-	struct buf *b = arg;
-
-	(void)errstr;
-	if (len == 0)
-		return 0;	/* memcpy takes no NULL, even for nothing */
-	if (b->n + len > b->cap) {
-		b->cap = (b->n + len) * 2;
-		b->p = realloc(b->p, b->cap);
-		if (b->p == NULL)
-			abort();
-	}
-	memcpy(b->p + b->n, data, len);
-	b->n += len;
-	return 0;
+	return xzs_write(x, p, n, e);
 }
-
-/* Odd piece sizes, in turn. */
-static const size_t pieces[] = { 1, 7, 4093, 65537, 3, 131071 };
 
 static int
 feed(struct xzs *x, const unsigned char *p, size_t n, char *e)
 {
-	size_t o = 0, k, i = 0;
-
-	while (o < n) {
-		k = pieces[i++ % (sizeof(pieces) / sizeof(pieces[0]))];
-		if (k > n - o)
-			k = n - o;
-		if (xzs_write(x, p + o, k, e) < 0)
-			return -1;
-		o += k;
-	}
-	return 0;
+	return buf_feed(xz_write, x, p, n, e);
 }
 
 static int
@@ -97,20 +67,6 @@ decode(const unsigned char *p, size_t n, uint32_t threads, uint64_t memlimit,
 	return rc;
 }
 
-static unsigned char *
-mkdata(size_t n)
-{
-	unsigned char *p = malloc(n + 1);
-	uint32_t x = 12345;
-	size_t i;
-
-	/* Compressible but not trivially: words from a small alphabet. */
-	for (i = 0; i < n; i++) {
-		x = x * 1103515245 + 12345;
-		p[i] = (x >> 16) % 7 == 0 ? ' ' : 'a' + (x >> 20) % 16;
-	}
-	return p;
-}
 
 static void
 round_trips(void)
@@ -131,7 +87,7 @@ round_trips(void)
 	size_t i, j;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		p = mkdata(sizes[i]);
+		p = buf_data(sizes[i]);
 		for (j = 0; j < sizeof(opts) / sizeof(opts[0]); j++) {
 			if ((opts[j].preset >= 3) && sizes[i] > 100000)
 				continue;	/* slow, and proves nothing new */
@@ -160,7 +116,7 @@ round_trips(void)
 static void
 streams(void)
 {
-	unsigned char *a = mkdata(200000), *cat;
+	unsigned char *a = buf_data(200000), *cat;
 	struct buf c1, c2, d;
 	char e[ERRSTR_LEN];
 	size_t n, cut, bad = 0, tried = 0;

@@ -6,47 +6,19 @@
 #include <stdint.h>
 
 #include "tap.h"
+#include "testbuf.h"
 #include "zstds.h"
 
-struct buf {
-	unsigned char	*p;
-	size_t		 n, cap;
-};
-
 static int
-buf_sink(void *arg, const void *data, size_t len, char *errstr)
+zs_write(void *z, const void *p, size_t n, char *e)
 {
-	struct buf *b = arg;
-
-	(void)errstr;
-	if (b->n + len > b->cap) {
-		b->cap = (b->n + len) * 2;
-		b->p = realloc(b->p, b->cap);
-		if (b->p == NULL)
-			abort();
-	}
-	memcpy(b->p + b->n, data, len);
-	b->n += len;
-	return 0;
+	return zstds_write(z, p, n, e);
 }
-
-/* Odd piece sizes, in turn. */
-static const size_t pieces[] = { 1, 7, 4093, 65537, 3, 131071 };
 
 static int
 feed(struct zstds *z, const unsigned char *p, size_t n, char *e)
 {
-	size_t o = 0, k, i = 0;
-
-	while (o < n) {
-		k = pieces[i++ % (sizeof(pieces) / sizeof(pieces[0]))];
-		if (k > n - o)
-			k = n - o;
-		if (zstds_write(z, p + o, k, e) < 0)
-			return -1;
-		o += k;
-	}
-	return 0;
+	return buf_feed(zs_write, z, p, n, e);
 }
 
 static int
@@ -87,20 +59,6 @@ decode(const unsigned char *p, size_t n, uint64_t memlimit, struct buf *out,
 	return rc;
 }
 
-static unsigned char *
-mkdata(size_t n)
-{
-	unsigned char *p = malloc(n + 1);
-	uint32_t x = 12345;
-	size_t i;
-
-	/* Compressible but not trivially: words from a small alphabet. */
-	for (i = 0; i < n; i++) {
-		x = x * 1103515245 + 12345;
-		p[i] = (x >> 16) % 7 == 0 ? ' ' : 'a' + (x >> 20) % 16;
-	}
-	return p;
-}
 
 static void
 round_trips(void)
@@ -116,7 +74,7 @@ round_trips(void)
 	size_t i, j;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		p = mkdata(sizes[i]);
+		p = buf_data(sizes[i]);
 		for (j = 0; j < sizeof(opts) / sizeof(opts[0]); j++) {
 			if (opts[j].level == 19 && sizes[i] > 100000)
 				continue;
@@ -145,7 +103,7 @@ frames(void)
 	static const unsigned char skip[] = {
 		0x53, 0x2a, 0x4d, 0x18, 5, 0, 0, 0, 'h', 'e', 'l', 'l', 'o'
 	};
-	unsigned char *a = mkdata(200000), *cat;
+	unsigned char *a = buf_data(200000), *cat;
 	struct buf c1, c2, d;
 	char e[ERRSTR_LEN];
 	size_t n;
@@ -214,7 +172,7 @@ frames(void)
 static void
 unfinished(void)
 {
-	unsigned char *a = mkdata(20 << 20);
+	unsigned char *a = buf_data(20 << 20);
 	struct buf c, d;
 	struct zstds z;
 	char e[ERRSTR_LEN];
@@ -243,7 +201,7 @@ window(void)
 	/* Frame headers: magic, descriptor (no checksum, no size), window
 	 * descriptor, then an empty last raw block. */
 	unsigned char f[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xa8, 1, 0, 0 };
-	unsigned char *a = mkdata(3 << 20);
+	unsigned char *a = buf_data(3 << 20);
 	struct buf c, d;
 	char e[ERRSTR_LEN];
 
