@@ -34,7 +34,7 @@ usage(FILE *f)
 	    "                [--tls [--cacert FILE] [--cacertdir DIR] [--cert FILE]\n"
 	    "                [--key FILE] [--sni NAME] [--insecure]]\n"
 	    "                [--dir DIR] [--dbfilename NAME] [--sync] [--timeout SECS]\n"
-	    "                [--remove] [--info-file FILE] [-v | -q] [--progress | --no-progress]\n"
+	    "                [--remove] [--no-follow] [--info-file FILE] [-v | -q] [--progress | --no-progress]\n"
 	    "                > dump.rdb\n");
 }
 
@@ -70,11 +70,14 @@ report(const struct snap_result *r, int sync, double secs)
 	if (r->waited)
 		fprintf(stderr, "%s: waited for a save or AOF rewrite that was "
 		    "already running\n", prog);
+	if (r->follow)
+		fprintf(stderr, "%s: followed the save: %llu bytes streamed "
+		    "before it ended\n", prog, (unsigned long long)r->early_bytes);
 }
 
 enum {
 	OPT_USER = 256, OPT_PASSFILE, OPT_DIR, OPT_DBFILENAME, OPT_SYNC,
-	OPT_TIMEOUT, OPT_REMOVE, OPT_INFO_FILE
+	OPT_TIMEOUT, OPT_REMOVE, OPT_INFO_FILE, OPT_NO_FOLLOW
 };
 
 /*
@@ -125,6 +128,7 @@ parse_options(int argc, char *argv[], struct args *a)
 		{ "sync", no_argument, NULL, OPT_SYNC },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "remove", no_argument, NULL, OPT_REMOVE },
+		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
 		{ "info-file", required_argument, NULL, OPT_INFO_FILE },
 		TLS_LONGOPTS,
 		CLI_OUT_LONGOPTS,
@@ -178,6 +182,9 @@ parse_options(int argc, char *argv[], struct args *a)
 		case OPT_REMOVE:
 			a->so.remove = 1;
 			break;
+		case OPT_NO_FOLLOW:
+			a->so.no_follow = 1;
+			break;
 		case OPT_INFO_FILE:
 			a->info_file = optarg;
 			break;
@@ -188,8 +195,9 @@ parse_options(int argc, char *argv[], struct args *a)
 	if (optind != argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (a->sync && (a->so.remove || a->so.dir != NULL ||
-	    a->so.dbfilename != NULL))
-		usage_error("--remove, --dir and --dbfilename are for local mode, not --sync");
+	    a->so.dbfilename != NULL || a->so.no_follow))
+		usage_error("--remove, --dir, --dbfilename and --no-follow are "
+		    "for local mode, not --sync");
 	if (a->rc.sock != NULL && (a->rc.host != NULL || a->rc.port != 0))
 		usage_error("-s does not go with -h or -p");
 	if (a->rc.sock != NULL && a->to.on)
@@ -252,9 +260,13 @@ main(int argc, char *argv[])
 	} else {
 		fd = snap_bgsave(c, &a.so, &res, e);
 		failed = fd < 0;
-		if (!failed && fstat(fd, &st) == 0)
+		/* A followed save's size is known only at its end. */
+		if (!failed && !res.follow && fstat(fd, &st) == 0)
 			pr.total = (uint64_t)st.st_size;
-		if (!failed)
+		if (!failed && res.follow)
+			failed = snap_follow(c, &a.so, fd, &out, &pr, &res,
+			    e) < 0;
+		else if (!failed)
 			failed = snap_stream(fd, &out, &pr, &res, e) < 0;
 	}
 	progress_end(&pr);

@@ -1,3 +1,5 @@
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,6 +27,12 @@
 /* The dump is checked and sent in windows of this size: the mapping is
  * all the memory it takes. */
 #define SEND_WINDOW	(2 * 1024 * 1024)
+/* The read size while following a save's temp file. */
+#define FOLLOW_BUF	(1024 * 1024)
+/* Nothing goes out before the file holds this much: a stream cut shorter
+ * than the RDB magic would not be told for an RDB by rdb-pack's sniffer,
+ * which would then seal it as opaque data. */
+#define FOLLOW_HEAD	64
 
 /* The checking stage in front of the output. */
 struct check_sink {
@@ -337,22 +345,119 @@ request_save(struct redis_ctx *c, struct persist *base, char *errstr)
 	return rc;
 }
 
+/* Whether name is "temp-<digits>.rdb", the file a save's child writes
+ * (a replica's "temp-<pid>.<time>.rdb" and an AOF rewrite's files are
+ * not). */
+static int
+is_save_temp(const char *name)
+{
+	size_t n;
+
+	if (strncmp(name, "temp-", 5) != 0)
+		return 0;
+	for (n = 5; isdigit((unsigned char)name[n]); n++)
+		;
+	return n > 5 && strcmp(name + n, ".rdb") == 0;
+}
+
+static int
+ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* The temp file of the save running now, if one file in dir can be it: a
+ * "temp-<pid>.rdb" changed since the request (since, on the coarse clock
+ * the kernel stamps files with).  Returns a descriptor open on it, -1
+ * when there is none yet (or it went: renamed, removed), -2 when there
+ * are several (a stale one from a crash being written?  no: refuse to
+ * guess). */
+static int
+open_save_temp(const char *dir, const struct timespec *since)
+{
+	char path[PATH_MAX], found[PATH_MAX];
+	struct dirent *d;
+	struct stat st, fst;
+	DIR *dp;
+	int n = 0, fd;
+	ino_t ino = 0;
+
+	if ((dp = opendir(dir)) == NULL)
+		return -2;
+	while ((d = readdir(dp)) != NULL) {
+		if (!is_save_temp(d->d_name) ||
+		    fstatat(dirfd(dp), d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || ts_before(&st.st_ctim, since))
+			continue;
+		if (++n > 1)
+			break;
+		snprintf(found, sizeof(found), "%s", d->d_name);
+		ino = st.st_ino;
+	}
+	closedir(dp);
+	if (n != 1)
+		return n == 0 ? -1 : -2;
+	if (join_path(path, sizeof(path), dir, found, NULL) < 0)
+		return -2;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &fst) < 0 || fst.st_ino != ino) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* While our save's child runs (rdb_saves past the baseline, a save in
+ * progress), opens its temp file.  The save is still the same one after
+ * the file is open (rdb_saves unchanged, still in progress), so the file
+ * is that child's: a child that ended before has renamed its file or had
+ * it removed.  Returns the descriptor with r->follow set, -1 not yet
+ * (errstr empty) or a failure (errstr set), -2 to stop trying. */
+static int
+try_follow(struct redis_ctx *c, const char *dir, const struct timespec *since,
+    const struct persist *now, struct snap_result *r, char *errstr)
+{
+	struct persist again;
+	int fd;
+
+	errstr[0] = '\0';
+	if ((fd = open_save_temp(dir, since)) < 0)
+		return fd;
+	if (persist_get(c, &again, errstr) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (again.saves != now->saves || !again.in_progress) {
+		close(fd);
+		return -1;
+	}
+	r->follow = 1;
+	r->follow_saves = now->saves;
+	return fd;
+}
+
 int
 snap_bgsave(struct redis_ctx *c, const struct snap_opts *o,
     struct snap_result *r, char *errstr)
 {
 	char dir[PATH_MAX];
 	struct persist base, now;
+	struct timespec since;
 	double deadline = deadline_of(o), t0;
 	long ms;
-	int fd, rc;
+	int fd, rc, follow = !o->no_follow;
 
 	if (locate(c, o, r, dir, sizeof(dir), errstr) < 0)
 		return -1;
+	snprintf(r->dir, sizeof(r->dir), "%s", dir);
 	if (r->persistence_off == 1 && check_space(c, dir, errstr) < 0)
 		return -1;
-	t0 = clock_now();
+	r->t0 = t0 = clock_now();
 	for (;;) {
+		if (clock_gettime(CLOCK_REALTIME_COARSE, &since) < 0)
+			follow = 0;
 		rc = request_save(c, &base, errstr);
 		/* A fork that fails answers a bare "ERR"; the log has why. */
 		if (rc < 0 && strcmp(errstr, "BGSAVE: ERR") == 0)
@@ -380,6 +485,16 @@ snap_bgsave(struct redis_ctx *c, const struct snap_opts *o,
 			return -1;
 		if (now.saves > base.saves && !now.in_progress)
 			break;
+		if (!follow || now.saves == base.saves)
+			continue;
+		fd = try_follow(c, dir, &since, &now, r, errstr);
+		if (fd >= 0)
+			return fd;
+		if (errstr[0] != '\0')
+			return -1;
+		/* Ambiguous: today's way, wait for the end. */
+		if (fd == -2)
+			follow = 0;
 	}
 	if (!now.ok)
 		return save_failed(c, dir, "background save failed",
@@ -465,6 +580,80 @@ snap_stream(int fd, const struct io_fdsink *out, struct progress *pr,
 			return -1;
 	}
 	return check_end(&cs, r, errstr);
+}
+
+int
+snap_follow(struct redis_ctx *c, const struct snap_opts *o, int fd,
+    const struct io_fdsink *out, struct progress *pr, struct snap_result *r,
+    char *errstr)
+{
+	struct check_sink cs;
+	struct persist now;
+	struct stat st;
+	double deadline;
+	char *buf;
+	ssize_t n;
+	long ms = POLL_FIRST_MS;
+	int ended = 0, rc = -1;
+
+	deadline = o->timeout_ms > 0 ?
+	    r->t0 + (double)o->timeout_ms / 1e3 : 0;
+	if ((buf = malloc(FOLLOW_BUF)) == NULL)
+		return errstr_sys(errstr, "read %s", r->path);
+	check_init(&cs, r->path, io_sink_fd, (void *)out);
+	for (;;) {
+		if (!ended && cs.bytes == 0 && (fstat(fd, &st) < 0 ||
+		    st.st_size < FOLLOW_HEAD))
+			n = 0;
+		else
+			n = read(fd, buf, FOLLOW_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			errstr_sys(errstr, "read %s", r->path);
+			goto out;
+		}
+		if (n > 0) {
+			/* Checked before written, as in snap_stream. */
+			if (check_sink(&cs, buf, (size_t)n, errstr) < 0)
+				goto out;
+			if (pr != NULL)
+				progress_add(pr, (uint64_t)n);
+			if (!ended)
+				r->early_bytes += (uint64_t)n;
+			ms = POLL_FIRST_MS;
+			continue;
+		}
+		if (ended)
+			break;
+		/* At the end of what the child has written so far.  Asked
+		 * before the last read: a save seen ended has written all. */
+		if (persist_get(c, &now, errstr) < 0)
+			goto out;
+		if (now.saves != r->follow_saves || !now.in_progress) {
+			/* Failed or killed: what went out is a truncated RDB
+			 * (no EOF opcode, no CRC64), which rdb-pack refuses
+			 * and never seals; exit 1 here. */
+			if (!now.ok) {
+				save_failed(c, r->dir, "background save failed",
+				    "background save failed (rdb_last_bgsave_"
+				    "status:err; the server's log says why)",
+				    errstr);
+				goto out;
+			}
+			r->save_secs = clock_now() - r->t0;
+			ended = 1;
+			continue;
+		}
+		if (poll_sleep(&ms, deadline, "the save", errstr) < 0)
+			goto out;
+	}
+	/* The end check also catches a save that ended well by the status
+	 * but whose file we hold is not whole (a later save's status). */
+	rc = check_end(&cs, r, errstr);
+out:
+	free(buf);
+	return rc;
 }
 
 int

@@ -31,6 +31,7 @@ struct snap_opts {
 	const char	*dbfilename;	/* --dbfilename; NULL: CONFIG GET */
 	long		 timeout_ms;	/* the whole run; 0: no limit */
 	int		 remove;	/* --remove was asked for */
+	int		 no_follow;	/* --no-follow: wait, then stream */
 };
 
 struct snap_result {
@@ -43,11 +44,21 @@ struct snap_result {
 	uint64_t	 keys;
 	int		 valkey;	/* a VALKEY header */
 	char		 warn[ERRSTR_LEN];	/* what was not checked, or "" */
+	/* Following the save's temp file while the fork writes it. */
+	int		 follow;	/* the fd is the temp file, unfinished */
+	uint64_t	 follow_saves;	/* rdb_saves when it was opened */
+	uint64_t	 early_bytes;	/* streamed before the save ended */
+	double		 t0;		/* when the save was requested */
+	char		 dir[PATH_MAX];	/* the server's dir */
 };
 
 /* Local mode up to the finished save: locates the dump, refuses --remove
  * unless persistence is off, checks free space when it is off, saves and
- * waits; returns a descriptor open on the new dump, or -1. */
+ * waits; returns a descriptor open on the new dump, or -1.  Unless
+ * o->no_follow, it returns as soon as the save's child has created its
+ * temp file (temp-<pid>.rdb in the dir), found unambiguously, with
+ * r->follow set: snap_follow then streams it while the fork writes it.
+ * Where that file cannot be told apart, it waits for the end as before. */
 int snap_bgsave(struct redis_ctx *c, const struct snap_opts *o,
     struct snap_result *r, char *errstr);
 
@@ -55,6 +66,18 @@ int snap_bgsave(struct redis_ctx *c, const struct snap_opts *o,
  * out takes it and the shared read/write loop where not; returns 0 or -1. */
 int snap_stream(int fd, const struct io_fdsink *out, struct progress *pr,
     struct snap_result *r, char *errstr);
+
+/* Streams the temp file open on fd (r->follow) as the fork writes it:
+ * reads to its end, and when the save has not ended yet waits and reads
+ * again; once the save has ended well, reads the rest (the descriptor
+ * survives the rename to the dump's name).  Every byte passes the RDB
+ * check before it is written.  A save that fails or is killed mid-way
+ * leaves a truncated stream on out and returns -1, so the caller exits 1
+ * and rdb-pack downstream (which checks the RDB too) never writes its
+ * final age chunk.  Returns 0 or -1. */
+int snap_follow(struct redis_ctx *c, const struct snap_opts *o, int fd,
+    const struct io_fdsink *out, struct progress *pr, struct snap_result *r,
+    char *errstr);
 
 /* Removes r->path when it is still the file open on fd (a later save may
  * have put another there); returns 0 or -1. */

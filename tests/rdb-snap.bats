@@ -67,6 +67,65 @@ rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewr
 	redis_same a b
 }
 
+@test "local mode follows the save: streamed while the fork wrote, same bytes as the dump" {
+	redis_start a
+	rcli a DEBUG POPULATE 3000 k 1000 >/dev/null
+	# A millisecond per key: the save takes about 3 s, long enough that
+	# rdb-snap reads the temp file while the child writes it.
+	rcli a CONFIG SET rdb-key-save-delay 1000 >/dev/null
+	run -0 --separate-stderr snap a -v
+	assert_regex "${stderr_lines[0]}" '^rdb-snap: saved in [0-9.]+ s, streamed .* \(RDB version 10, 3000 keys, CRC64 checked\)$'
+	assert_regex "${stderr_lines[1]}" '^rdb-snap: followed the save: [0-9]+ bytes streamed before it ended$'
+	early=$(echo "${stderr_lines[1]}" | tr -dc 0-9)
+	size=$(stat -c %s "$(redis_dir a)/dump.rdb")
+	# Most of the dump went out before the save ended.
+	[ $((early * 2)) -gt "$size" ] || fail "only $early of $size bytes early"
+	cmp "$T/out.rdb" "$(redis_dir a)/dump.rdb"
+	# --no-follow: today's wait-then-stream, the same bytes, no follow.
+	run -0 --separate-stderr snap a -v --no-follow
+	assert_equal "${#stderr_lines[@]}" 1
+	cmp "$T/out.rdb" "$(redis_dir a)/dump.rdb"
+	redis_start_from b "$T/out.rdb"
+	redis_same a b
+}
+
+@test "a followed save killed mid-way: exit 1, and rdb-pack never seals the backup" {
+	redis_start a
+	rcli a DEBUG POPULATE 2000 k 1000 >/dev/null
+	# 0.1 s per key: the save runs until it is killed.
+	rcli a CONFIG SET rdb-key-save-delay 100000 >/dev/null
+	rdb-pack --keygen -o "$T/key.txt" 2>/dev/null
+	R=$(rdb-pack -y <"$T/key.txt")
+	mkfifo "$T/fifo"
+	rdb-snap -s "$(redis_dir a)/redis.sock" >"$T/fifo" 2>"$T/err" &
+	snappid=$!
+	rdb-pack -r "$R" <"$T/fifo" >"$T/out.age" 2>"$T/packerr" &
+	packpid=$!
+	# rdb-snap holds the temp file open and has read (and sent) some.
+	following() {
+		local fd
+		fd=$(ls -l "/proc/$snappid/fd" 2>/dev/null |
+		    sed -n 's/.* \([0-9]*\) -> .*temp-[0-9]*\.rdb$/\1/p')
+		[ -n "$fd" ] &&
+		    [ "$(sed -n 's/^pos:[[:space:]]*//p' "/proc/$snappid/fdinfo/$fd")" -gt 0 ]
+	}
+	wait_until following
+	rcli a CONFIG SET rdb-key-save-delay 0 >/dev/null
+	kill -9 "$(redis_child a)"
+	rc=0
+	wait "$snappid" || rc=$?
+	[ "$rc" = 1 ] || fail "rdb-snap exit $rc: $(cat "$T/err")"
+	assert_equal "$(cat "$T/err")" "rdb-snap: background save failed: Background saving terminated by signal 9"
+	rc=0
+	wait "$packpid" || rc=$?
+	[ "$rc" = 1 ] || fail "rdb-pack exit $rc: $(cat "$T/packerr")"
+	assert_regex "$(cat "$T/packerr")" '^rdb-pack: <stdin>: '
+	# What rdb-pack wrote is no complete age stream.
+	run -1 --separate-stderr age -d -i "$T/key.txt" -o "$T/plain" "$T/out.age"
+	run -1 --separate-stderr rdb-pack -d -i "$T/key.txt" <"$T/out.age"
+	assert_regex "$stderr" '^rdb-pack: '
+}
+
 @test "five runs back to back each hold the key written just before" {
 	redis_start a
 	redis_populate a 20
@@ -366,7 +425,7 @@ rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewr
 
 @test "usage errors exit 2" {
 	run -2 --separate-stderr rdb-snap --sync --remove
-	assert_equal "${stderr_lines[0]}" "rdb-snap: --remove, --dir and --dbfilename are for local mode, not --sync"
+	assert_equal "${stderr_lines[0]}" "rdb-snap: --remove, --dir, --dbfilename and --no-follow are for local mode, not --sync"
 	assert_equal "${stderr_lines[1]}" "usage: rdb-snap [-h HOST] [-p PORT] [-s SOCKET] [--user USER] [--pass-file FILE]"
 	run -2 --separate-stderr rdb-snap --timeout soon
 	assert_regex "${stderr_lines[0]}" "^rdb-snap: --timeout: "

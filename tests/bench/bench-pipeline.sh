@@ -69,9 +69,11 @@ echo
 echo "| command | wall | CPU | RDB MiB/s |"
 echo "|---|---|---|---|"
 table \
-	"rdb-snap > /dev/null (local: BGSAVE, then stream)" "rdb-snap -q -s $sock" \
+	"rdb-snap > /dev/null (local: streams while the save runs)" "rdb-snap -q -s $sock" \
+	"rdb-snap --no-follow > /dev/null (local: BGSAVE, then stream)" "rdb-snap -q --no-follow -s $sock" \
 	"rdb-snap --sync > /dev/null (replication stream)" "rdb-snap -q --sync -s $sock" \
 	"rdb-snap \\| rdb-pack -r \\| swift-put" "rdb-snap -q -s $sock | rdb-pack -q -r $R | swift-put -q -f -S 64M a" \
+	"rdb-snap --no-follow \\| rdb-pack -r \\| swift-put" "rdb-snap -q --no-follow -s $sock | rdb-pack -q -r $R | swift-put -q -f -S 64M a2" \
 	"rdb-snap --sync \\| rdb-pack -r \\| swift-put" "rdb-snap -q --sync -s $sock | rdb-pack -q -r $R | swift-put -q -f -S 64M b" \
 	"rdb-snap \\| zstd -7 -T0 \\| age \\| swift-put" "rdb-snap -q -s $sock | zstd -q -7 -T0 | age -r $R | swift-put -q -f -S 64M c" \
 	"rdb-snap \\| rdb-pack --xz -1 -r \\| swift-put (before)" "rdb-snap -q -s $sock | rdb-pack -q --xz -1 -r $R | swift-put -q -f -S 64M d" \
