@@ -182,6 +182,18 @@ be(const unsigned char *p, unsigned n)
 	return v;
 }
 
+/* The stored CRC-64: eight bytes, little-endian, whatever the host. */
+static uint64_t
+le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
 /* The value of one key, by type, once its name has been read. */
 static int
 value_begin(struct rdb_check *c)
@@ -284,8 +296,7 @@ crc_only_feed(struct rdb_check *c, const unsigned char *p, size_t len)
 static int
 crc_only_end(struct rdb_check *c)
 {
-	uint64_t stored = 0;
-	int i;
+	uint64_t stored;
 
 	if (c->ntail < 8 || c->off < 9 + 1 + 8)
 		return FAIL(c, "truncated RDB: %llu bytes, too short for its CRC-64",
@@ -293,8 +304,7 @@ crc_only_end(struct rdb_check *c)
 	if (c->last != OP_EOF)
 		return FAIL(c, "truncated RDB: no EOF marker before the CRC-64 at offset %llu",
 		    OFF(c) - 9);
-	for (i = 7; i >= 0; i--)
-		stored = (stored << 8) | c->tail[i];
+	stored = le64(c->tail);
 	if (stored == 0) {
 		c->crc_stored_zero = 1;
 		snprintf(c->warn + strlen(c->warn),
@@ -564,9 +574,7 @@ step_header(struct rdb_check *c)
 	case S_OPCODE:
 		return opcode(c, s[0]);
 	case S_CRC:
-		stored = 0;
-		for (i = 7; i >= 0; i--)
-			stored = (stored << 8) | s[i];
+		stored = le64(s);
 		if (stored == 0)
 			c->crc_stored_zero = 1;
 		else if (stored != c->crc)
