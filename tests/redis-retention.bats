@@ -239,3 +239,23 @@ metric() { prom "$SCRATCH/prom/redis_backup.prom" | sed -n "s/^$1 //p"; }
 	assert_output "$sync_obj"
 	run -0 bash -c "set -o pipefail; swift-get '$sync_obj' | rdb-pack -t -q -i '$SCRATCH/key.txt'"
 }
+
+@test "retention: an archive base goes with its chunks once older than every backup kept; the newest base stays" {
+	local r1 a=test/src/archive R1=0123456789abcdef0123456789abcdef01234567
+	local R2=fedcba9876543210fedcba9876543210fedcba98 R3=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	local old_base=$a/$R1/00000000000000000100.base.20200101T000000Z.rdb.zst.age
+	local old_chunk=$a/$R1/00000000000000000101-00000000000000000200.20200101T000000Z-20200101T000100Z.aof.zst.age
+	local live_base=$a/$R1/00000000000000000300.base.20200101T010000Z.rdb.zst.age
+	local live_chunk=$a/$R1/00000000000000000301-00000000000000000400.20200101T010000Z-20990101T000000Z.aof.zst.age
+	local newest=$a/$R2/00000000000000000000.base.20200102T000000Z.rdb.zst.age
+	local orphan=$a/$R3/00000000000000000005-00000000000000000009.20200101T000000Z-20200101T000001Z.aof.zst.age
+	for o in "$old_base" "$old_chunk" "$live_base" "$live_chunk" "$newest" "$orphan"; do
+		plant "$o" x
+	done
+	run -0 --separate-stderr backup
+	r1=$output
+	[[ $stderr == *"retention: deleting $a/$R1/00000000000000000100 (covers up to 20200101T000100Z, before the oldest backup kept)"* ]] || fail "$stderr"
+	[[ $stderr == *"retention: deleting $a/orphan (covers up to 20200101T000001Z, "* ]] || fail "$stderr"
+	run -0 swift-ls test/src/
+	assert_output "$(printf '%s\n' "$r1" "$live_base" "$live_chunk" "$newest")"
+}
