@@ -92,8 +92,8 @@ preauth() {
 	grep -qx "swift-put: PUT /v1/AUTH_$KS_PROJECT_ID/$C/v: 201" "$T/err"
 	[ -n "$OS_PASSWORD" ]
 	[ -n "$KS_APPCRED_SECRET" ]
-	run -1 grep -qF "$OS_PASSWORD" "$T/err"
-	run -1 grep -qF "$KS_APPCRED_SECRET" "$T/err"
+	run -1 grep -qF -e "$OS_PASSWORD" "$T/err"
+	run -1 grep -qF -e "$KS_APPCRED_SECRET" "$T/err"
 	run -1 grep -qF 'gAAAAA' "$T/err"
 }
 
