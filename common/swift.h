@@ -141,6 +141,25 @@ int swift_info(struct swift_ctx *c, struct swift_limits *l, char *errstr);
 /* The container from SWIFT_CONTAINER, else SWIFT_DEFAULT_CONTAINER. */
 const char *swift_default_container(void);
 
+/* One entry of a container listing (pointers valid during the call). */
+struct swift_entry {
+	const char	*name;
+	const char	*last_modified;	/* "2026-11-25T12:00:00.123456", or
+					   NULL */
+	uint64_t	 bytes;
+};
+
+/* Called for each listed object in order; returns 0 to go on, or -1 with
+ * errstr set to stop the listing. */
+typedef int (*swift_list_fn)(void *arg, const struct swift_entry *e,
+    char *errstr);
+
+/* Lists container's objects whose names start with prefix (NULL: all), in
+ * Swift's order, through every page; returns 0, or -1 ("CONTAINER:
+ * container not found", "GET CONTAINER: HTTP n", fn's own). */
+int swift_list(struct swift_ctx *c, const char *container,
+    const char *prefix, swift_list_fn fn, void *arg, char *errstr);
+
 /* Percent-encodes s (everything but unreserved characters, and '/' when
  * keep_slash); returns malloc'd text or NULL. */
 char *swift_urlencode(const char *s, int keep_slash);
