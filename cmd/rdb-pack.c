@@ -21,6 +21,7 @@
 #include "io.h"
 #include "opt.h"
 #include "pack.h"
+#include "packcmd.h"
 #include "progress.h"
 #include "secret.h"
 
@@ -173,10 +174,11 @@ struct opts {
 	struct pack_cfg pc;
 	struct unpack_cfg uc;
 	struct cli_out co;
-	const char *rfile_paths[PACK_MAX_KEYS], *ifile_paths[PACK_MAX_KEYS];
-	struct secret rfiles[PACK_MAX_KEYS], ifiles[PACK_MAX_KEYS], pass;
-	const char *passfile, *out;
-	int nrfiles, nifiles, no_encrypt, raw, level;
+	struct packcmd_keys keys;	/* -i, --passphrase-file (both ways) */
+	const char *rfile_paths[PACK_MAX_KEYS];
+	struct secret rfiles[PACK_MAX_KEYS];
+	const char *out;
+	int nrfiles, no_encrypt, raw, level;
 	int decode, test;	/* -d, -t: unpacking; -t writes nothing */
 	int keygen, printrec;	/* --keygen, -y */
 };
@@ -264,9 +266,7 @@ parse_options(int argc, char *argv[], struct opts *o)
 			o->rfile_paths[o->nrfiles++] = optarg;
 			break;
 		case 'i':
-			if (o->nifiles == PACK_MAX_KEYS)
-				usage_error("too many identity files");
-			o->ifile_paths[o->nifiles++] = optarg;
+			packcmd_identity(&o->keys, optarg);
 			break;
 		case 'o':
 			o->out = optarg;
@@ -275,7 +275,7 @@ parse_options(int argc, char *argv[], struct opts *o)
 			o->printrec = 1;
 			break;
 		case OPT_PASSFILE:
-			o->passfile = optarg;
+			o->keys.passfile = optarg;
 			break;
 		case OPT_NO_ENCRYPT:
 			o->no_encrypt = 1;
@@ -361,9 +361,7 @@ run(struct opts *o, enum verb verb)
 	progress_end(&pr);
 	for (i = 0; i < o->nrfiles; i++)
 		secret_free(&o->rfiles[i]);
-	for (i = 0; i < o->nifiles; i++)
-		secret_free(&o->ifiles[i]);
-	secret_free(&o->pass);
+	packcmd_keys_free(&o->keys);
 	if (rc < 0)
 		errx(1, "%s%s", e, st.memlimit_hit ?
 		    " (raise it with --memlimit)" : "");
@@ -381,26 +379,9 @@ run(struct opts *o, enum verb verb)
 static int
 unpack_cmd(struct opts *o)
 {
-	const char *env;
-	int i;
-
-	if (o->passfile == NULL &&
-	    (env = getenv("RDB_PACK_PASSPHRASE_FILE")) && *env)
-		o->passfile = env;
 	if (o->pc.nrecipients > 0 || o->nrfiles > 0 || o->no_encrypt)
 		usage_error("-r, -R and --no-encrypt are for packing");
-	if (o->nifiles == 0 && o->passfile == NULL &&
-	    (env = getenv("RDB_PACK_IDENTITY_FILE")) && *env)
-		o->ifile_paths[o->nifiles++] = env;
-	for (i = 0; i < o->nifiles; i++) {
-		cmd_read_secret(&o->ifiles[i], o->ifile_paths[i], 0,
-		    o->co.quiet);
-		o->uc.identity_files[o->uc.nidentity_files++] = &o->ifiles[i];
-	}
-	if (o->passfile != NULL) {
-		cmd_read_secret(&o->pass, o->passfile, 1, o->co.quiet);
-		o->uc.passphrase = &o->pass;
-	}
+	packcmd_unpack_keys(&o->keys, &o->uc, o->co.quiet);
 	o->uc.raw = o->raw;
 	return run(o, VERB_UNPACK);
 }
@@ -416,21 +397,21 @@ pack_cmd(struct opts *o)
 	int i, nokeys;
 
 	nokeys = pc->nrecipients == 0 && o->nrfiles == 0;
-	if (o->passfile == NULL && nokeys && !o->no_encrypt &&
+	if (o->keys.passfile == NULL && nokeys && !o->no_encrypt &&
 	    (env = getenv("RDB_PACK_PASSPHRASE_FILE")) && *env)
-		o->passfile = env;
-	if (o->nifiles > 0 || o->raw || o->uc.memlimit > 0)
+		o->keys.passfile = env;
+	if (o->keys.nifiles > 0 || o->raw || o->uc.memlimit > 0)
 		usage_error("-i, -M and --raw are for -d and -t");
 	check_level(pc, o->level, pc->block_size != 0);
-	if (nokeys && o->passfile == NULL && !o->no_encrypt &&
+	if (nokeys && o->keys.passfile == NULL && !o->no_encrypt &&
 	    (env = getenv("RDB_PACK_RECIPIENTS_FILE")) && *env)
 		o->rfile_paths[o->nrfiles++] = env;
 	nokeys = pc->nrecipients == 0 && o->nrfiles == 0;
-	if (o->no_encrypt && (!nokeys || o->passfile != NULL))
+	if (o->no_encrypt && (!nokeys || o->keys.passfile != NULL))
 		usage_error("--no-encrypt conflicts with recipients and passphrases");
-	if (o->passfile != NULL && !nokeys)
+	if (o->keys.passfile != NULL && !nokeys)
 		usage_error("a passphrase cannot be combined with recipients");
-	if (nokeys && o->passfile == NULL && !o->no_encrypt)
+	if (nokeys && o->keys.passfile == NULL && !o->no_encrypt)
 		usage_error("no recipient (-r, -R), passphrase (--passphrase-file) or --no-encrypt: refusing to write plaintext");
 	for (i = 0; i < o->nrfiles; i++) {
 		/* Recipients are public: no warning for their files. */
@@ -439,11 +420,12 @@ pack_cmd(struct opts *o)
 			errx(1, "%s", e);
 		pc->recipient_files[pc->nrecipient_files++] = &o->rfiles[i];
 	}
-	if (o->passfile != NULL) {
-		cmd_read_secret(&o->pass, o->passfile, 1, o->co.quiet);
-		if (o->pass.len == 0)
-			errx(1, "%s: empty passphrase", o->passfile);
-		pc->passphrase = &o->pass;
+	if (o->keys.passfile != NULL) {
+		cmd_read_secret(&o->keys.pass, o->keys.passfile, 1,
+		    o->co.quiet);
+		if (o->keys.pass.len == 0)
+			errx(1, "%s: empty passphrase", o->keys.passfile);
+		pc->passphrase = &o->keys.pass;
 	}
 	pc->encrypt = !o->no_encrypt;
 	return run(o, VERB_PACK);
