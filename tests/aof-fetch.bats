@@ -1,69 +1,19 @@
 #!/usr/bin/env bats
-# aof-fetch: the restore side of the continuous archive, on a real Swift and
-# a real redis-server 7.  The archive is built here the way aof-archive
-# writes it (ARCHIVE.md): a base that is a real server's RDB, chunks of RESP
-# commands with #TS annotations and the trailer (tests/lib/aof-chunk.py),
-# each packed by rdb-pack to an age key and uploaded by swift-put under its
-# archive name.
+# aof-fetch and redis-restore --list-times: the restore side of the
+# continuous archive, on a real Swift and a real redis-server 7, from an
+# archive built the way aof-archive writes it (tests/lib/pitr-archive.bash).
 
 load test_helper
 
 teardown() { common_teardown; }
 
-P=test/src
-R=0123456789abcdef0123456789abcdef01234567
-T0=1796191200 # 2026-12-02T06:00:00Z
-BASE_OFF=1000
-
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-stamp() { date -u -d "@$1" +%Y%m%dT%H%M%SZ; }
-
-# chunk START OPEN CLOSE SPEC: packs and uploads one chunk; sets END and
-# CHUNK (its object name).  With FORGE_START set, the plaintext (and its
-# trailer) is made for that start instead, under the name for START.
-chunk() {
-	local start=$1 open=$2 close=$3 spec=$4 plain=$SCRATCH/chunk.$1
-	END=$(python3 "$RDBPIPE_TOP/tests/lib/aof-chunk.py" "$R" \
-		"${FORGE_START:-$start}" "$plain" <<<"$spec")
-	[ -z "${FORGE_START:-}" ] || END=$((start + END - FORGE_START))
-	CHUNK=$P/archive/$R/$(printf '%020d-%020d' "$start" "$END").$(stamp "$open")-$(stamp "$close").aof.zst.age
-	rdb-pack -q -r "$RECIPIENT" <"$plain" | swift-put -q "$CHUNK"
-}
+source "$RDBPIPE_TOP/tests/lib/pitr-archive.bash"
 
 setup() {
 	swift_start
-	rdb-pack --keygen -o "$SCRATCH/key.txt" 2>/dev/null
-	RECIPIENT=$(rdb-pack -y <"$SCRATCH/key.txt")
-	# The base: a real server's SAVE.
-	redis_start src
-	rcli src SET base 1 >/dev/null
-	rcli src SAVE >/dev/null
-	BASE=$P/archive/$R/$(printf '%020d' $BASE_OFF).base.$(stamp $T0).rdb.zst.age
-	SRC_RDB=$RDIR/dump.rdb
-	rdb-pack -q -r "$RECIPIENT" <"$SRC_RDB" | swift-put -q "$BASE"
-	# Three chunks: 06:00:01 to 06:00:07 covered.
-	chunk $((BASE_OFF + 1)) $((T0 + 1)) $((T0 + 3)) "$((T0 + 1)) SELECT 1
-$((T0 + 1)) SET k1 v1
-$((T0 + 2)) SET k2 v2"
-	C1=$CHUNK E1=$END
-	chunk $((E1 + 1)) $((T0 + 3)) $((T0 + 6)) "$((T0 + 3)) SET k3 v3
-$((T0 + 5)) SELECT 0
-$((T0 + 5)) SET k5 v5"
-	C2=$CHUNK E2=$END
-	chunk $((E2 + 1)) $((T0 + 6)) $((T0 + 8)) "$((T0 + 6)) SET k6 v6
-$((T0 + 7)) SELECT 2
-$((T0 + 7)) SET k7 v7"
-	C3=$CHUNK E3=$END
+	archive_build
 	export RDB_PACK_IDENTITY_FILE=$SCRATCH/key.txt
 	mkdir "$SCRATCH/out"
-}
-
-# keys NAME: every key of every database, "DB:KEY" a line, sorted.
-keys() {
-	local db
-	for db in 0 1 2 3; do
-		rcli "$1" -n "$db" KEYS '*' | sed -n "/./s/^/$db:/p"
-	done | sort
 }
 
 # restored T NAME: fetches to T, truncates, starts a server on the dir and
@@ -221,4 +171,64 @@ $u"
 	assert_equal "$stderr" "aof-fetch: empty PREFIX
 $u"
 	assert_no_dir
+}
+
+# redis-restore's side that needs no rdb-install --aof-dir (the restore
+# itself: tests/redis-restore-pitr.bats).
+restore_env() {
+	ENVF=$SCRATCH/redis-backup
+	cat >"$ENVF" <<-EOF
+	REDIS_BACKUP_PREFIX=$P
+	REDIS_BACKUP_IDENTITY_FILE=$SCRATCH/key.txt
+	EOF
+	chmod 600 "$ENVF"
+}
+restore() { "$RDBPIPE_TOP/contrib/redis-restore" -c "$ENVF" "$@"; }
+
+@test "redis-restore --list-times: the prefix's archive, as aof-fetch lists it" {
+	restore_env
+	run -0 --separate-stderr restore --list-times
+	assert_equal "$stderr" ""
+	assert_output "$R $BASE_OFF 2026-12-02T06:00:00Z 2026-12-02T06:00:07Z"
+	echo "REDIS_BACKUP_PREFIX=test/none" >>"$ENVF"
+	run -1 --separate-stderr restore --list-times
+	assert_equal "$stderr" "redis-restore: no archive under test/none/archive/"
+}
+
+@test "redis-restore --to-time: usage errors exit 2; a missing chunk or a failing checker exits 1, the server untouched" {
+	local u before
+	restore_env
+	u=$("$RDBPIPE_TOP/contrib/redis-restore" --help)
+	run -2 --separate-stderr restore --to-time 2026-12-02
+	assert_equal "$stderr" "redis-restore: --to-time: bad time '2026-12-02': want YYYY-MM-DDTHH:MM:SSZ
+$u"
+	run -2 --separate-stderr restore --to-time 2026-12-02T06:00:03Z $P/x.rdb.zst.age
+	assert_equal "$stderr" "redis-restore: --to-time restores from the archive, not from OBJECT
+$u"
+	run -2 --separate-stderr restore --list-times --to-time 2026-12-02T06:00:03Z
+	assert_equal "$stderr" "redis-restore: --to-time and --list-times do not go together
+$u"
+	run -2 --separate-stderr restore --to-time
+	assert_equal "$stderr" "redis-restore: --to-time needs a time
+$u"
+
+	redis_start dst
+	rcli dst SET only-in-dst 1 >/dev/null
+	before=$(redis_digest dst)
+	mkdir "$SCRATCH/tmp"
+	export TMPDIR=$SCRATCH/tmp
+	echo "REDIS_CONF=$RCONF" >>"$ENVF"
+	swift-rm "$C2"
+	run -1 --separate-stderr restore -q --to-time 2026-12-02T06:00:06Z
+	assert_equal "$stderr" "aof-fetch: $P/archive/$R: no chunk starts at offset $((E1 + 1)) (chain ends at 2026-12-02T06:00:02Z); cannot restore to 2026-12-02T06:00:06Z
+redis-restore: restore to 2026-12-02T06:00:06Z failed at aof-fetch (exit 1)"
+	# The checker is the server's own, or REDIS_CHECK_AOF.
+	echo "REDIS_CHECK_AOF=/bin/false" >>"$ENVF"
+	run -1 --separate-stderr restore --to-time 2026-12-02T06:00:02Z
+	assert_equal "$stderr" "redis-restore: fetching $P/archive/ as of 2026-12-02T06:00:02Z (truncated by /bin/false)
+aof-fetch: /bin/false: exit 1
+redis-restore: restore to 2026-12-02T06:00:02Z failed at aof-fetch (exit 1)"
+	[ "$(redis_digest dst)" = "$before" ] || fail "the server changed"
+	run -0 ls -A "$SCRATCH/tmp"
+	assert_output ""
 }
