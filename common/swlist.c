@@ -88,8 +88,10 @@ swift_list(struct swift_ctx *c, const char *container, const char *prefix,
 		return errstr_sys(errstr, "memory");
 	for (;;) {
 		if ((rc = page_get(c, container, eprefix, marker, &j,
-		    errstr)) < 0 || j == NULL || j->child == NULL)
+		    errstr)) < 0 || j == NULL || j->child == NULL) {
+			json_free(j);
 			break;
+		}
 		for (k = j->child; k != NULL && rc == 0; k = k->next) {
 			memset(&ent, 0, sizeof(ent));
 			ent.name = json_get_str(k, "name");
