@@ -42,7 +42,8 @@ usage(FILE *f)
 	    "                   [--key FILE] [--sni NAME] [--insecure]]\n"
 	    "                   [--state-dir DIR] [--check-rdb PATH] [--timeout DUR]\n"
 	    "                   [--dry-run] [--rollback]\n"
-	    "                   [-v | -q] [--progress | --no-progress] [FILE]\n");
+	    "                   [-v | -q] [--progress | --no-progress]\n"
+	    "                   [FILE | --aof-dir DIR]\n");
 }
 
 static restore_print_fn say, plan_line;
@@ -217,10 +218,11 @@ resume(int pending, int rollback, const char *input)
 	return 0;
 }
 
-/* A new restore from input (NULL: stdin), or its plan with dry_run;
- * returns the exit status. */
+/* A new restore from input (NULL: stdin) or from the AOF dir aofdir, or
+ * its plan with dry_run; returns the exit status. */
 static int
-restore(const char *input, const char *name, int dry_run)
+restore(const char *input, const char *name, const char *aofdir,
+    int dry_run)
 {
 	struct progress pr;
 	struct stat st;
@@ -230,7 +232,9 @@ restore(const char *input, const char *name, int dry_run)
 
 	if (restore_clean_stale(&in, e) < 0 || restore_probe(&in, e) < 0)
 		errx(1, "%s", e);
-	if (input != NULL &&
+	if (aofdir != NULL)
+		fd = -1;
+	else if (input != NULL &&
 	    (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0)
 		err(1, "%s", input);
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
@@ -245,13 +249,14 @@ restore(const char *input, const char *name, int dry_run)
 			err(1, "write <stdout>");
 		return 0;
 	}
-	if (input == NULL && isatty(fd))
+	if (input == NULL && aofdir == NULL && isatty(fd))
 		usage_error("no snapshot: give FILE or pipe one in");
 
 	catch_signals(1);
 	progress_init(&pr, prog, cli_out_progress(&co),
 	    insize);
-	r = restore_stage(&in, fd, name, insize, &pr, e);
+	r = aofdir != NULL ? restore_stage_aofdir(&in, aofdir, &pr, e) :
+	    restore_stage(&in, fd, name, insize, &pr, e);
 	progress_end(&pr);
 	if (r < 0)
 		errx(1, "%s", e);
@@ -267,7 +272,12 @@ restore(const char *input, const char *name, int dry_run)
 		    "good", name, in.rdb_version, (unsigned long long)in.keys);
 	if (restore_run(&in, 0, &rolled, e) < 0)
 		failed(e, rolled);
-	if (!co.quiet)
+	if (aofdir != NULL && !co.quiet)
+		warnx("%s/%s: restored %llu keys from %s (base RDB version "
+		    "%d)%s", in.dir, in.aof ? in.aofdir : in.dbfilename,
+		    (unsigned long long)in.keys, aofdir, in.rdb_version,
+		    in.aof ? "" : ", saved; AOF off as configured");
+	else if (!co.quiet)
 		warnx("%s/%s: restored %llu keys (RDB version %d)%s", in.dir,
 		    in.dbfilename, (unsigned long long)in.keys,
 		    in.rdb_version, in.aof ? ", AOF rewritten" : "");
@@ -276,13 +286,14 @@ restore(const char *input, const char *name, int dry_run)
 
 enum {
 	OPT_OWNER = 256, OPT_NO_CHOWN, OPT_SERVICE, OPT_START, OPT_STOP,
-	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_STATE_DIR, OPT_CHECK_RDB
+	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_STATE_DIR, OPT_CHECK_RDB,
+	OPT_AOF_DIR
 };
 
 /* What the command line asks for. */
 struct args {
 	const char	*conf, *owner, *service, *start_cmd, *stop_cmd;
-	const char	*input, *name, *statedir;
+	const char	*input, *name, *statedir, *aofdir;
 	struct tls_opts	 to;
 	int		 dry_run, rollback, no_chown;
 	uint64_t	 timeout;
@@ -304,6 +315,7 @@ parse_options(int argc, char *argv[], struct args *a)
 		TLS_LONGOPTS,
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "check-rdb", required_argument, NULL, OPT_CHECK_RDB },
+		{ "aof-dir", required_argument, NULL, OPT_AOF_DIR },
 		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -355,6 +367,9 @@ parse_options(int argc, char *argv[], struct args *a)
 		case OPT_CHECK_RDB:
 			in.check_rdb = optarg;
 			break;
+		case OPT_AOF_DIR:
+			a->aofdir = optarg;
+			break;
 		default:
 			cmd_other_option(c);
 		}
@@ -371,6 +386,12 @@ parse_options(int argc, char *argv[], struct args *a)
 		usage_error("--owner and --no-chown exclude each other");
 	if (a->rollback && a->input != NULL)
 		usage_error("--rollback takes no FILE");
+	if (a->aofdir != NULL)
+		a->name = a->aofdir;
+	if (a->aofdir != NULL && argc == 1)
+		usage_error("--aof-dir excludes FILE and - (stdin)");
+	if (a->aofdir != NULL && (a->rollback || a->dry_run))
+		usage_error("--aof-dir excludes --rollback and --dry-run");
 	if (co.verbose && co.quiet)
 		usage_error("-v and -q exclude each other");
 	/* The journal's place: only root may write there. */
@@ -436,7 +457,8 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (pending || a.rollback)
-		return resume(pending, a.rollback, a.input);
+		return resume(pending, a.rollback, a.input != NULL ? a.input :
+		    a.aofdir);
 
-	return restore(a.input, a.name, a.dry_run);
+	return restore(a.input, a.name, a.aofdir, a.dry_run);
 }

@@ -15,14 +15,12 @@
 
 #include "conf.h"
 #include "restore.h"
+#include "restoreint.h"
 #include "io.h"
 #include "progress.h"
 #include "rdb.h"
 #include "redis.h"
 #include "secret.h"
-
-/* The staging file: this prefix and a random suffix, made O_EXCL. */
-#define STAGED_PREFIX	".rdb-install.staged."
 
 /*
  * The steps, in the order they are taken.  Each is written to the journal
@@ -30,23 +28,19 @@
  * crash: a step checks what is already done.
  */
 enum step {
-	S_NONE, S_STOP, S_AOF_OFF, S_MOVE, S_INSTALL, S_START, S_REWRITE,
-	S_STOP2, S_AOF_ON, S_RESTART, S_VERIFY
+	S_NONE, S_STOP, S_AOF_OFF, S_CONF_AOF, S_MOVE, S_INSTALL, S_START,
+	S_REWRITE, S_SAVE, S_STOP2, S_STOP_SAVED, S_AOF_ON, S_CONF_BACK,
+	S_DROP_AOF, S_RESTART, S_VERIFY
 };
 static const char *step_names[] = {
-	"staged", "stop", "aof-off", "move", "install", "start", "rewrite",
-	"stop-rewritten", "aof-on", "restart", "verify"
+	"staged", "stop", "aof-off", "conf-aof-on", "move", "install", "start",
+	"rewrite", "save", "stop-rewritten", "stop-saved", "aof-on",
+	"conf-restore", "drop-aof", "restart", "verify"
 };
 
-/* -v: in->say, when the caller gave one. */
-#define say(in, ...)	do {						\
-	if ((in)->say != NULL)						\
-		(in)->say(__VA_ARGS__);					\
-} while (0)
-
 /* dir and the names were checked to fit when the config was read. */
-static void
-path_in(const struct restore *in, const char *name, char *out, size_t len)
+void
+restore_path_in(const struct restore *in, const char *name, char *out, size_t len)
 {
 	int n = snprintf(out, len, "%s/%s", in->dir, name);
 
@@ -78,8 +72,8 @@ printable(const char *v, char *buf, size_t len)
 /* A name from the config must be a plain name inside the data dir (no
  * '/', not empty, not "." or "..") that fits on a journal line with room
  * for ".old" and a timestamp; returns 0 or -1. */
-static int
-check_name(const char *kind, const char *file, const char *what,
+int
+restore_check_name(const char *kind, const char *file, const char *what,
     const char *v, char *errstr)
 {
 	char p[NAME_MAX + 1];
@@ -149,11 +143,11 @@ restore_load_conf(struct restore *in, const char *path, char *errstr)
 		errstr_set(errstr, "dir %s: unusable path", in->dir);
 		goto out;
 	}
-	if (check_name("config", in->conf, "dbfilename", conf_get(&c,
+	if (restore_check_name("config", in->conf, "dbfilename", conf_get(&c,
 	    "dbfilename", "dump.rdb"), errstr) < 0 ||
-	    check_name("config", in->conf, "appenddirname", conf_get(&c,
+	    restore_check_name("config", in->conf, "appenddirname", conf_get(&c,
 	    "appenddirname", "appendonlydir"), errstr) < 0 ||
-	    check_name("config", in->conf, "appendfilename", conf_get(&c,
+	    restore_check_name("config", in->conf, "appendfilename", conf_get(&c,
 	    "appendfilename", "appendonly.aof"), errstr) < 0)
 		goto out;
 	snprintf(in->dbfilename, sizeof(in->dbfilename), "%s",
@@ -395,21 +389,25 @@ restore_check_only(struct restore *in, int fd, const char *name,
 }
 
 /*
- * The checker that belongs to the target server: --check-rdb, else the
- * redis-check-rdb (valkey-check-rdb) beside the binary the server runs
+ * The checker that belongs to the target server (tool "check-rdb" or
+ * "check-aof"): --check-rdb for the first, else redis-TOOL (valkey-TOOL)
+ * beside the binary the server runs
  * from (INFO's executable, when it names one that exists: Redis makes it
  * from argv[0] and its cwd), else beside the redis-server on PATH that the
  * default start would run.  Not the first one on PATH: that may be
  * another release, which judges another format.
  */
-static void
-checker_path(const struct restore *in, char *buf, size_t len)
+void
+restore_checker_path(const struct restore *in, const char *kind, char *buf,
+    size_t len)
 {
-	const char *tool = in->target.valkey ? "valkey-check-rdb" :
-	    "redis-check-rdb", *env, *slash;
+	const char *env, *slash;
+	char tool[32];
 	size_t n;
 
-	if (in->check_rdb != NULL) {
+	snprintf(tool, sizeof(tool), "%s-%s", in->target.valkey ? "valkey" :
+	    "redis", kind);
+	if (in->check_rdb != NULL && strcmp(kind, "check-rdb") == 0) {
 		snprintf(buf, len, "%s", in->check_rdb);
 		return;
 	}
@@ -436,30 +434,25 @@ checker_path(const struct restore *in, char *buf, size_t len)
 	snprintf(buf, len, "%s", tool);
 }
 
-/* Runs redis-check-rdb on the staged file; its verdict is the line after
- * "--- RDB ERROR DETECTED ---".  Returns 0 (also when it is not
- * installed), or -1. */
-static int
-check_rdb_tool(struct restore *in, char *errstr)
+int
+restore_run_checker(struct restore *in, const char *tool, const char *path,
+    char *out, size_t outlen, int *status, char *errstr)
 {
-	static char out[65536];
-	char path[PATH_MAX], tool[PATH_MAX];
 	const char *argv[] = { tool, path, NULL };
+	const char *base = strrchr(tool, '/') != NULL ? strrchr(tool, '/') + 1 :
+	    tool;
 	size_t got = 0;
 	ssize_t n;
-	char *p, *q;
 	pid_t pid;
-	int fd[2], st;
+	int fd[2];
 
-	path_in(in, in->staged, path, sizeof(path));
-	checker_path(in, tool, sizeof(tool));
 	say(in, "checking with %s", tool);
 	if (pipe2(fd, O_CLOEXEC) < 0)
-		return errstr_sys(errstr, "redis-check-rdb");
+		return errstr_sys(errstr, "%s", base);
 	if ((pid = fork()) < 0) {
 		close(fd[0]);
 		close(fd[1]);
-		return errstr_sys(errstr, "redis-check-rdb");
+		return errstr_sys(errstr, "%s", base);
 	}
 	if (pid == 0) {
 		sigset_t set;
@@ -481,14 +474,14 @@ check_rdb_tool(struct restore *in, char *errstr)
 		_exit(127);
 	}
 	close(fd[1]);
-	/* Keep the first 64 KiB; the verdict comes early. */
+	/* Keep the first outlen - 1 bytes; the verdict comes early. */
 	for (;;) {
-		n = read(fd[0], out + got, got < sizeof(out) - 1 ?
-		    sizeof(out) - 1 - got : 0);
+		n = read(fd[0], out + got, got < outlen - 1 ?
+		    outlen - 1 - got : 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			if (n == 0 && got >= sizeof(out) - 1) {
+			if (n == 0 && got >= outlen - 1) {
 				char sink[4096];
 
 				while (read(fd[0], sink, sizeof(sink)) > 0)
@@ -500,9 +493,28 @@ check_rdb_tool(struct restore *in, char *errstr)
 	}
 	out[got] = '\0';
 	close(fd[0]);
-	while (waitpid(pid, &st, 0) < 0)
+	while (waitpid(pid, status, 0) < 0)
 		if (errno != EINTR)
-			return errstr_sys(errstr, "redis-check-rdb");
+			return errstr_sys(errstr, "%s", base);
+	return 0;
+}
+
+/* Runs redis-check-rdb on the staged file; its verdict is the line after
+ * "--- RDB ERROR DETECTED ---".  Returns 0 (also when it is not
+ * installed), or -1. */
+static int
+check_rdb_tool(struct restore *in, char *errstr)
+{
+	static char out[65536];
+	char path[PATH_MAX], tool[PATH_MAX];
+	char *p, *q;
+	int st;
+
+	restore_path_in(in, in->staged, path, sizeof(path));
+	restore_checker_path(in, "check-rdb", tool, sizeof(tool));
+	if (restore_run_checker(in, tool, path, out, sizeof(out), &st,
+	    errstr) < 0)
+		return -1;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
 		say(in, "%s is not installed: skipped", tool);
 		return 0;
@@ -535,23 +547,23 @@ restore_clean_stale(struct restore *in, char *errstr)
 	DIR *dp;
 	int fd;
 
-	/* Staging files of runs killed before their journal was written (a
-	 * directory of that name is not ours: left alone). */
+	/* Staging files and dirs of runs killed before their journal was
+	 * written (a dir is removed without following a link in it). */
 	if ((fd = openat(in->dfd, ".", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) < 0 || (dp = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
 		return errstr_sys(errstr, "%s", in->dir);
 	}
-	while ((d = readdir(dp)) != NULL)
+	while ((d = readdir(dp)) != NULL) {
 		if (strncmp(d->d_name, STAGED_PREFIX,
-		    strlen(STAGED_PREFIX)) == 0 &&
-		    unlinkat(in->dfd, d->d_name, 0) < 0 && errno != ENOENT &&
-		    errno != EISDIR) {
+		    strlen(STAGED_PREFIX)) != 0)
+			continue;
+		if (restore_rm_at(in->dfd, d->d_name, 0, errstr) < 0) {
 			closedir(dp);
-			return errstr_sys(errstr, "remove %s/%s", in->dir,
-			    d->d_name);
+			return -1;
 		}
+	}
 	closedir(dp);
 	snprintf(copy, sizeof(copy), "%s.conf", in->j.key);
 	if (unlinkat(in->j.sdfd, copy, 0) < 0 && errno != ENOENT)
@@ -580,7 +592,7 @@ restore_stage(struct restore *in, int fd, const char *name, uint64_t insize,
 	rdb_check_init(&s.chk, 0);
 	s.out.fd = io_create_tmp(in->dfd, STAGED_PREFIX, 0600, in->staged,
 	    sizeof(in->staged));
-	path_in(in, in->staged, staged, sizeof(staged));
+	restore_path_in(in, in->staged, staged, sizeof(staged));
 	s.out.name = staged;
 	if (s.out.fd < 0) {
 		in->staged[0] = '\0';
@@ -653,6 +665,15 @@ record_step(struct restore *in, enum step s, char *errstr)
 	return 0;
 }
 
+/* Whether the config is edited: with AOF on for an RDB (appendonly no
+ * for the first start), with AOF off for an AOF dir (appendonly yes for
+ * the start that loads it). */
+static int
+edits_conf(const struct restore *in)
+{
+	return in->aofin ? !in->aof : in->aof;
+}
+
 /* Saves the file holding the winning appendonly line, for a byte-exact
  * restore; returns 0 or -1. */
 static int
@@ -704,15 +725,22 @@ static int
 write_plan(struct restore *in, char *errstr)
 {
 	char text[4 * PATH_MAX + 1024], edit[PATH_MAX] = "";
-	char copy[JOURNAL_KEY_LEN + 8] = "";
+	char copy[JOURNAL_KEY_LEN + 8] = "", aofline[64] = "";
 	int n;
 
-	if (in->aof && save_conf(in, edit, copy, sizeof(copy), errstr) < 0)
+	if (edits_conf(in) && save_conf(in, edit, copy, sizeof(copy),
+	    errstr) < 0)
 		return -1;
+	if (in->aofin)
+		snprintf(aofline, sizeof(aofline), "aofinput %ju %ju\n",
+		    (uintmax_t)in->aof_base_size,
+		    (uintmax_t)in->aof_total_size);
 	if (strpbrk(edit, "\n") != NULL)
 		return errstr_set(errstr, "config %s: unusable path", edit);
+	/* An AOF dir's journal is version 3: an rdb-install that would
+	 * take it for an RDB restore refuses it. */
 	n = snprintf(text, sizeof(text),
-	    "rdb-install 2\n"
+	    "rdb-install %d\n"
 	    "conf %s\n"
 	    "dir %s\n"
 	    "dirid %ju %ju\n"
@@ -727,12 +755,14 @@ write_plan(struct restore *in, char *errstr)
 	    "chown %d %ld %ld\n"
 	    "edit %s\n"
 	    "confcopy %s\n"
+	    "%s"
 	    "step staged\n",
-	    in->conf, in->dir, (uintmax_t)in->dst.st_dev,
+	    in->aofin ? 3 : 2, in->conf, in->dir, (uintmax_t)in->dst.st_dev,
 	    (uintmax_t)in->dst.st_ino, in->dbfilename, in->aof, in->aofdir,
 	    in->aoffile, in->staged, (unsigned long long)in->keys,
 	    in->rdb_version, in->was_up, in->do_chown, (long)in->uid,
-	    (long)in->gid, in->aof ? edit : "-", in->aof ? copy : "-");
+	    (long)in->gid, edits_conf(in) ? edit : "-",
+	    edits_conf(in) ? copy : "-", aofline);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return errstr_set(errstr, "journal: paths too long");
 	return journal_create(&in->j, text, errstr);
@@ -759,8 +789,19 @@ read_plan(struct restore *in, char *errstr)
 
 	if (jget(in, "rdb-install", v, sizeof(v), errstr) < 0)
 		return -1;
-	if (strcmp(v, "2") != 0)
+	if (strcmp(v, "2") != 0 && strcmp(v, "3") != 0)
 		return bad_journal(in, "unknown version", errstr);
+	in->aofin = strcmp(v, "3") == 0;
+	if (in->aofin) {
+		uintmax_t bs, ts;
+
+		if (jget(in, "aofinput", v, sizeof(v), errstr) < 0)
+			return -1;
+		if (sscanf(v, "%ju %ju", &bs, &ts) != 2 || bs > ts)
+			return bad_journal(in, "bad aofinput line", errstr);
+		in->aof_base_size = bs;
+		in->aof_total_size = ts;
+	}
 	if (jget(in, "dir", v, sizeof(v), errstr) < 0)
 		return -1;
 	if (strcmp(v, in->dir) != 0)
@@ -778,10 +819,10 @@ read_plan(struct restore *in, char *errstr)
 	    jget(in, "staged", stage, sizeof(stage), errstr) < 0 ||
 	    jget(in, "aof", v, sizeof(v), errstr) < 0)
 		return -1;
-	if (check_name("journal", in->j.path, "dbfilename", in->dbfilename,
-	    errstr) < 0 || check_name("journal", in->j.path, "aofdir",
-	    in->aofdir, errstr) < 0 || check_name("journal", in->j.path,
-	    "aoffile", in->aoffile, errstr) < 0 || check_name("journal",
+	if (restore_check_name("journal", in->j.path, "dbfilename", in->dbfilename,
+	    errstr) < 0 || restore_check_name("journal", in->j.path, "aofdir",
+	    in->aofdir, errstr) < 0 || restore_check_name("journal", in->j.path,
+	    "aoffile", in->aoffile, errstr) < 0 || restore_check_name("journal",
 	    in->j.path, "staged", stage, errstr) < 0)
 		return -1;
 	if (strncmp(stage, STAGED_PREFIX, strlen(STAGED_PREFIX)) != 0)
@@ -919,8 +960,8 @@ split_move(char *v, char **src, char **dst)
 	*src = t1 + 1;
 	*dst = t2 + 1;
 	/* Plain names in the data dir, nothing else. */
-	if (check_name("", "", "", *src, NULL) < 0 ||
-	    check_name("", "", "", *dst, NULL) < 0)
+	if (restore_check_name("", "", "", *src, NULL) < 0 ||
+	    restore_check_name("", "", "", *dst, NULL) < 0)
 		return -1;
 	return strcmp(v, "ln") == 0;
 }
@@ -967,8 +1008,8 @@ do_install(struct restore *in, char *errstr)
 	struct stat st;
 	int fd;
 
-	path_in(in, in->staged, staged, sizeof(staged));
-	path_in(in, in->dbfilename, dump, sizeof(dump));
+	restore_path_in(in, in->staged, staged, sizeof(staged));
+	restore_path_in(in, in->dbfilename, dump, sizeof(dump));
 	if (exists(in, in->staged)) {
 		/* Through the fd: a symlink put there since is refused. */
 		fd = openat(in->dfd, in->staged, O_RDONLY | O_NOFOLLOW |
@@ -1033,6 +1074,163 @@ check_loaded(struct restore *in, char *errstr)
 	return journal_add(&in->j, "loaded", val, errstr);
 }
 
+static int chown_tree(struct restore *, const char *, char *);
+
+/* Sleeps before the next poll of a wait (5 ms, doubling to 160 ms);
+ * returns -1, without sleeping, once deadline has passed. */
+static int
+poll_wait(struct timespec *ts, time_t deadline)
+{
+	if (time(NULL) > deadline)
+		return -1;
+	nanosleep(ts, NULL);
+	if (ts->tv_nsec < 100000000L)
+		ts->tv_nsec *= 2;
+	return 0;
+}
+
+/* Reads the u64 fields of INFO persistence named in names (a NULL-ended
+ * list) into v; returns 0 or -1. */
+static int
+persistence_u64(struct restore *in, const char **names, uint64_t *v,
+    char *errstr)
+{
+	char *info;
+	int i;
+
+	if (control_info(&in->srv, "persistence", &info, errstr) < 0)
+		return -1;
+	for (i = 0; names[i] != NULL; i++)
+		if (redis_info_u64(info, names[i], &v[i]) < 0) {
+			free(info);
+			return errstr_set(errstr, "INFO persistence: no %s "
+			    "(Redis 7.0 or newer is needed for an AOF dir)",
+			    names[i]);
+		}
+	free(info);
+	return 0;
+}
+
+/*
+ * Checks that the server loaded the installed AOF dir: the AOF is on, the
+ * base's keys were all loaded (or dropped as expired), and the server's
+ * AOF is the installed one: its base of the installed base's size (until
+ * a rewrite replaces it) and at least all the installed bytes.  What the
+ * incr files' commands did to the keyspace is Redis's to replay; the key
+ * count it gives is recorded for the final check.
+ */
+static int
+check_loaded_aof(struct restore *in, char *errstr)
+{
+	static const char *names[] = { "aof_enabled",
+	    "rdb_last_load_keys_loaded", "rdb_last_load_keys_expired",
+	    "aof_rewrites", "aof_base_size", "aof_current_size", NULL };
+	uint64_t v[6], now_keys, ttl;
+	char *info, val[64];
+
+	if (persistence_u64(in, names, v, errstr) < 0)
+		return -1;
+	if (v[0] != 1)
+		return errstr_set(errstr, "the server did not turn the AOF on "
+		    "(aof_enabled:0)");
+	if (in->crc_only)
+		in->keys = v[1] + v[2];
+	if (v[1] + v[2] != in->keys)
+		return errstr_set(errstr, "the server loaded %llu keys (%llu "
+		    "expired), the AOF's base holds %llu",
+		    (unsigned long long)v[1], (unsigned long long)v[2],
+		    (unsigned long long)in->keys);
+	if ((v[3] == 0 && v[4] != in->aof_base_size) ||
+	    v[5] < in->aof_total_size)
+		return errstr_set(errstr, "the server's AOF is %llu bytes "
+		    "(base %llu), the installed one %llu (base %llu): not "
+		    "the one installed", (unsigned long long)v[5],
+		    (unsigned long long)v[4],
+		    (unsigned long long)in->aof_total_size,
+		    (unsigned long long)in->aof_base_size);
+	if (control_info(&in->srv, "keyspace", &info, errstr) < 0)
+		return -1;
+	now_keys = control_info_sum(info, "keys");
+	ttl = control_info_sum(info, "expires");
+	free(info);
+	snprintf(val, sizeof(val), "%llu %llu", (unsigned long long)now_keys,
+	    (unsigned long long)ttl);
+	return journal_add(&in->j, "loaded", val, errstr);
+}
+
+/* BGSAVE SCHEDULE, then waits until a save that began after it has
+ * finished well: dump.rdb then holds what the AOF loaded.  (SAVE would
+ * block the reply past the connection's timeout on a large dataset.) */
+static int
+do_save(struct restore *in, char *errstr)
+{
+	static const char *names[] = { "rdb_saves", "rdb_bgsave_in_progress",
+	    NULL };
+	const char *argv[] = { "BGSAVE", "SCHEDULE" };
+	char *info, status[16];
+	uint64_t before[2], v[2];
+	struct timespec ts = { 0, 5000000L };
+	time_t deadline;
+
+	if (persistence_u64(in, names, before, errstr) < 0 ||
+	    control_command(&in->srv, NULL, 0, errstr, 2, argv) < 0)
+		return -1;
+	deadline = time(NULL) + (time_t)in->srv.timeout + 1;
+	for (;;) {
+		if (persistence_u64(in, names, v, errstr) < 0)
+			return -1;
+		if (v[0] > before[0] && v[1] == 0)
+			break;
+		if (poll_wait(&ts, deadline) < 0)
+			return errstr_set(errstr, "the save did not finish in "
+			    "%.0f s", in->srv.timeout);
+	}
+	if (control_info(&in->srv, "persistence", &info, errstr) < 0)
+		return -1;
+	if (redis_info_field(info, "rdb_last_bgsave_status", status,
+	    sizeof(status)) < 0)
+		status[0] = '\0';
+	free(info);
+	if (strcmp(status, "ok") != 0)
+		return errstr_set(errstr, "the save failed "
+		    "(rdb_last_bgsave_status:%s; see the server's log)", status);
+	return 0;
+}
+
+/* Renames the staged AOF dir to appenddirname, given to the server's
+ * user first; taken again after a crash, it finds it done. */
+static int
+install_aofdir(struct restore *in, char *errstr)
+{
+	char staged[PATH_MAX];
+	struct stat st;
+
+	restore_path_in(in, in->staged, staged, sizeof(staged));
+	if (!exists(in, in->staged)) {
+		if (!exists(in, in->aofdir))
+			return errstr_set(errstr, "%s: the staged AOF dir is "
+			    "gone", staged);
+		return 0;
+	}
+	/* A symlink or a file put there since is not ours. */
+	if (fstatat(in->dfd, in->staged, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		return errstr_set(errstr, "%s: not the staged AOF dir any "
+		    "more", staged);
+	if (exists(in, in->aofdir))
+		return errstr_set(errstr, "%s/%s: exists (put there since the "
+		    "move)", in->dir, in->aofdir);
+	if (chown_tree(in, in->staged, errstr) < 0)
+		return -1;
+	if (renameat(in->dfd, in->staged, in->dfd, in->aofdir) < 0)
+		return errstr_sys(errstr, "rename %s to %s/%s", staged,
+		    in->dir, in->aofdir);
+	if (fsync(in->dfd) < 0)
+		return errstr_sys(errstr, "fsync %s", in->dir);
+	say(in, "%s -> %s/%s", staged, in->dir, in->aofdir);
+	return 0;
+}
+
 static int
 do_start(struct restore *in, int check, char *errstr)
 {
@@ -1044,7 +1242,10 @@ do_start(struct restore *in, int check, char *errstr)
 		return -1;
 	if (r > 0 && control_wait_up(&in->srv, errstr) < 0)
 		return -1;
-	return check ? check_loaded(in, errstr) : 0;
+	if (!check)
+		return 0;
+	return in->aofin ? check_loaded_aof(in, errstr) :
+	    check_loaded(in, errstr);
 }
 
 /* fstatat of name inside the AOF dir, never through a symlink; returns 0
@@ -1114,12 +1315,9 @@ do_rewrite(struct restore *in, char *errstr)
 		if (n > before && inprog == 0 && sched == 0 &&
 		    stat_in_aofdir(in, manifest, &st) == 0)
 			return 0;
-		if (time(NULL) > deadline)
+		if (poll_wait(&ts, deadline) < 0)
 			return errstr_set(errstr, "the AOF rewrite did not "
 			    "finish in %.0f s", in->srv.timeout);
-		nanosleep(&ts, NULL);
-		if (ts.tv_nsec < 100000000L)
-			ts.tv_nsec *= 2;
 	}
 }
 
@@ -1143,6 +1341,8 @@ do_verify(struct restore *in, char *errstr)
 		return errstr_set(errstr, "the server holds %llu keys, the "
 		    "snapshot loaded as %llu", (unsigned long long)have,
 		    (unsigned long long)want);
+	if (in->aofin)
+		in->keys = have;
 	return 0;
 }
 
@@ -1254,7 +1454,23 @@ steps_of(const struct restore *in, enum step *out)
 	    S_VERIFY };
 	static const enum step plain[] = { S_STOP, S_MOVE, S_INSTALL,
 	    S_START, S_VERIFY };
+	/* An AOF dir: loaded with the AOF on, saved as an RDB too; with the
+	 * AOF off in the config, on for that start only, then a restart
+	 * from the saved RDB without it. */
+	static const enum step aofin_on[] = { S_STOP, S_MOVE, S_INSTALL,
+	    S_START, S_SAVE, S_VERIFY };
+	static const enum step aofin_off[] = { S_STOP, S_CONF_AOF, S_MOVE,
+	    S_INSTALL, S_START, S_SAVE, S_STOP_SAVED, S_CONF_BACK,
+	    S_DROP_AOF, S_RESTART, S_VERIFY };
 
+	if (in->aofin && in->aof) {
+		memcpy(out, aofin_on, sizeof(aofin_on));
+		return (int)(sizeof(aofin_on) / sizeof(aofin_on[0]));
+	}
+	if (in->aofin) {
+		memcpy(out, aofin_off, sizeof(aofin_off));
+		return (int)(sizeof(aofin_off) / sizeof(aofin_off[0]));
+	}
 	if (in->aof) {
 		memcpy(out, aof, sizeof(aof));
 		return (int)(sizeof(aof) / sizeof(aof[0]));
@@ -1271,13 +1487,28 @@ take(struct restore *in, enum step s, char *errstr)
 		return 0;
 	case S_STOP:
 	case S_STOP2:
+	case S_STOP_SAVED:
 		return do_stop(in, errstr);
 	case S_AOF_OFF:
 		return set_appendonly(in, "no", errstr);
+	case S_CONF_AOF:
+		return set_appendonly(in, "yes", errstr);
 	case S_MOVE:
 		return do_move(in, errstr);
 	case S_INSTALL:
-		return do_install(in, errstr);
+		return in->aofin ? install_aofdir(in, errstr) :
+		    do_install(in, errstr);
+	case S_SAVE:
+		return do_save(in, errstr);
+	case S_CONF_BACK:
+		return restore_conf(in, errstr);
+	case S_DROP_AOF:
+		/* The config has the AOF off: the saved RDB is the data. */
+		if (restore_rm_at(in->dfd, in->aofdir, 0, errstr) < 0)
+			return -1;
+		if (fsync(in->dfd) < 0)
+			return errstr_sys(errstr, "fsync %s", in->dir);
+		return 0;
 	case S_START:
 		return do_start(in, 1, errstr);
 	case S_REWRITE:
@@ -1300,8 +1531,8 @@ take(struct restore *in, enum step s, char *errstr)
 
 /* Removes name in the directory pfd, a dir with what is in it: never
  * through a symlink, at any level; returns 0 or -1. */
-static int
-rm_at(int pfd, const char *name, int depth, char *errstr)
+int
+restore_rm_at(int pfd, const char *name, int depth, char *errstr)
 {
 	struct dirent *d;
 	DIR *dp;
@@ -1325,7 +1556,7 @@ rm_at(int pfd, const char *name, int depth, char *errstr)
 	while ((d = readdir(dp)) != NULL) {
 		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
 			continue;
-		if (rm_at(dirfd(dp), d->d_name, depth + 1, errstr) < 0) {
+		if (restore_rm_at(dirfd(dp), d->d_name, depth + 1, errstr) < 0) {
 			closedir(dp);
 			return -1;
 		}
@@ -1390,9 +1621,8 @@ rollback_from(struct restore *in, enum step last, char *errstr)
 	if (last <= S_STOP) {
 		/* Nothing was moved; a server that is still up serves the
 		 * old data. */
-		if (unlinkat(in->dfd, in->staged, 0) < 0 && errno != ENOENT)
-			return errstr_sys(errstr, "remove %s/%s", in->dir,
-			    in->staged);
+		if (restore_rm_at(in->dfd, in->staged, 0, errstr) < 0)
+			return -1;
 		if (last == S_STOP && in->was_up &&
 		    (r = control_reachable(&in->srv, errstr)) <= 0 &&
 		    (r < 0 || control_start(&in->srv, errstr) < 0))
@@ -1401,16 +1631,17 @@ rollback_from(struct restore *in, enum step last, char *errstr)
 	}
 	if (do_stop(in, errstr) < 0)
 		return -1;
-	if (in->aof && restore_conf(in, errstr) < 0)
+	if (edits_conf(in) && restore_conf(in, errstr) < 0)
 		return -1;
-	/* Past the moves, an AOF dir there now is the snapshot's rewrite. */
-	if (in->aof && last >= S_START &&
-	    rm_at(in->dfd, in->aofdir, 0, errstr) < 0)
+	/* Past the moves, an AOF dir there now is the snapshot's rewrite,
+	 * or the AOF dir installed. */
+	if (((in->aof && last >= S_START) || (in->aofin && last >= S_INSTALL))
+	    && restore_rm_at(in->dfd, in->aofdir, 0, errstr) < 0)
 		return -1;
 	if (last >= S_MOVE && undo_moves(in, last, errstr) < 0)
 		return -1;
-	if (unlinkat(in->dfd, in->staged, 0) < 0 && errno != ENOENT)
-		return errstr_sys(errstr, "remove %s/%s", in->dir, in->staged);
+	if (restore_rm_at(in->dfd, in->staged, 0, errstr) < 0)
+		return -1;
 	if (fsync(in->dfd) < 0)
 		return errstr_sys(errstr, "fsync %s", in->dir);
 	if (in->was_up && control_start(&in->srv, errstr) < 0)
@@ -1451,9 +1682,10 @@ restore_run(struct restore *in, int resume, int *rolled_back, char *errstr)
 	}
 	n = steps_of(in, steps);
 	last = last_step(in);
-	/* Resume at the step that was under way; a rewrite is redone from
-	 * the start that precedes it (the server may have gone down). */
-	if (last == S_REWRITE)
+	/* Resume at the step that was under way; a rewrite or a save is
+	 * redone from the start that precedes it (the server may have gone
+	 * down). */
+	if (last == S_REWRITE || last == S_SAVE)
 		last = S_START;
 	for (i = 0; i < n; i++)
 		if (steps[i] == last)
@@ -1482,7 +1714,7 @@ restore_plan(struct restore *in, const char *input, restore_print_fn *out)
 	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
 	int i;
 
-	path_in(in, in->dbfilename, dump, sizeof(dump));
+	restore_path_in(in, in->dbfilename, dump, sizeof(dump));
 	out("config: %s", in->conf);
 	out("data dir: %s", in->dir);
 	out("server: %s%s%s (%s), %s %s, loads RDB versions up to %d%s",

@@ -58,6 +58,10 @@ struct restore {
 	char		 rdb_warn[ERRSTR_LEN];	/* what was not checked, or "" */
 	int		 was_up;
 	int		 legacy_journal;	/* LEGACY_JOURNAL in the data dir */
+	/* --aof-dir: an AOF dir is installed (the staged name is a dir);
+	 * its base's size and the size of all its files. */
+	int		 aofin;
+	uint64_t	 aof_base_size, aof_total_size;
 };
 
 /* Where rdb-install 0.1.0 kept its journal: in the data dir, where the
@@ -84,6 +88,15 @@ int restore_probe(struct restore *in, char *errstr);
  * staging file is gone.  Returns 0 or -1. */
 int restore_stage(struct restore *in, int fd, const char *name,
     uint64_t insize, struct progress *pr, char *errstr);
+
+/* Stages the AOF dir src (a manifest, one RDB base, incr files): the
+ * base streamed and checked as restore_stage does, the incr files copied,
+ * all renamed for the target's appendfilename in a staging dir (mode
+ * 0700) with a manifest of those names, then the whole checked with the
+ * target's redis-check-aof.  On failure the staging dir is gone.  Returns
+ * 0 or -1. */
+int restore_stage_aofdir(struct restore *in, const char *src,
+    struct progress *pr, char *errstr);
 
 /* Checks a snapshot without writing anything (for --dry-run): framing,
  * CRC64, version; returns 0 or -1. */

@@ -9,11 +9,33 @@ source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 STEPS_AOF="staged stop aof-off move install start rewrite stop-rewritten aof-on restart verify"
 STEPS_PLAIN="staged stop move install start verify"
+# rdb-install --aof-dir, into a target with the AOF on and one with it off.
+STEPS_AOFDIR_ON="staged stop move install start save verify"
+STEPS_AOFDIR_OFF="staged stop conf-aof-on move install start save stop-saved conf-restore drop-aof restart verify"
 
 setup() {
 	T=$(scratch)
 	make_snapshot b 100 "$T/b.rdb"
 	B_DIGEST=$SNAP_DIGEST
+	B_KEYS=$(redis_keys_in "$T/b.rdb")
+	INPUT=("$T/b.rdb")
+}
+
+# aofdir_b: B becomes an AOF dir (B's RDB as its base, one command in its
+# incr file), the input of the restores.
+aofdir_b() {
+	mkdir "$T/aof"
+	cp "$T/b.rdb" "$T/aof/appendonly.aof.1.base.rdb"
+	printf '#TS:1796191200\r\n*3\r\n$3\r\nSET\r\n$7\r\naof-key\r\n$1\r\n1\r\n' \
+		>"$T/aof/appendonly.aof.1.incr.aof"
+	printf 'file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n' \
+		>"$T/aof/appendonly.aof.manifest"
+	redis_start_from bx "$T/b.rdb"
+	rcli bx SET aof-key 1 >/dev/null
+	B_DIGEST=$(redis_digest bx)
+	B_KEYS=$(key_count bx)
+	redis_stop bx
+	INPUT=(--aof-dir "$T/aof")
 }
 
 teardown() { common_teardown; }
@@ -65,12 +87,12 @@ crash_then() {
 		n=$((n + 1))
 		name=a$n
 		fresh_a "$name" "$@"
-		RDB_INSTALL_CRASH_AT=$step run -137 rdb-install -q -c "$RCONF" "$T/b.rdb"
+		RDB_INSTALL_CRASH_AT=$step run -137 rdb-install -q -c "$RCONF" "${INPUT[@]}"
 		[ -f "$(journal_file "$RDIR")" ] || fail "$step: no journal"
 		not_empty "$name"
 		if [ "$mode" = finish ]; then
 			run -0 --separate-stderr rdb-install -c "$RCONF"
-			assert_equal "$stderr" "rdb-install: $RDIR/dump.rdb: the interrupted restore is finished: $(redis_keys_in "$T/b.rdb") keys"
+			assert_equal "$stderr" "rdb-install: $RDIR/dump.rdb: the interrupted restore is finished: $B_KEYS keys"
 			finished "$name"
 			redis_restart "$name"
 			finished "$name"
@@ -99,6 +121,26 @@ crash_then() {
 
 @test "AOF on: a crash at each step, then --rollback: A" {
 	crash_then rollback "$STEPS_AOF" "appendonly yes"
+}
+
+@test "--aof-dir, AOF on: a crash at each step, then a plain run finishes: B" {
+	aofdir_b
+	crash_then finish "$STEPS_AOFDIR_ON" "appendonly yes"
+}
+
+@test "--aof-dir, AOF on: a crash at each step, then --rollback: A" {
+	aofdir_b
+	crash_then rollback "$STEPS_AOFDIR_ON" "appendonly yes"
+}
+
+@test "--aof-dir, AOF off: a crash at each step, then a plain run finishes: B" {
+	aofdir_b
+	crash_then finish "$STEPS_AOFDIR_OFF"
+}
+
+@test "--aof-dir, AOF off: a crash at each step, then --rollback: A" {
+	aofdir_b
+	crash_then rollback "$STEPS_AOFDIR_OFF"
 }
 
 @test "a crash after the last step, the journal gone: B, nothing to finish or undo" {

@@ -33,14 +33,6 @@ refused() {
 	untouched
 }
 
-untouched() {
-	[ "$(redis_pid a)" = "$A_PID" ] || fail "the server was restarted"
-	[ "$(redis_digest a)" = "$A_DIGEST" ] || fail "the server's data changed"
-	dir_state "$RDIR" >"$T/state.after"
-	diff "$T/state.before" "$T/state.after" || fail "the data dir changed"
-	cmp "$RCONF" "$T/conf.before"
-}
-
 # Redis's CRC-64-Jones, for hand-made files.
 crc_fix() {
 	python3 - "$1" <<'EOF'

@@ -6,6 +6,10 @@
 #                               dump copied to FILE; sets SNAP_DIGEST
 #   dir_state DIR               a listing with checksums of every file
 #                               (what "not a file changed" compares)
+#   untouched                   server a refused a restore before its stop:
+#                               the same process (A_PID) serves A
+#                               (A_DIGEST), the data dir and the config are
+#                               as in $T/state.before and $T/conf.before
 
 REDIS_USER=redis
 
@@ -52,6 +56,14 @@ dir_state() {
 		xargs -0 -I{} sh -c 'if [ -f "{}" ]; then
 			printf "%s %s %s\n" "{}" "$(stat -c %a:%U "{}")" "$(sha256sum <"{}" | cut -c1-16)"
 		else printf "%s %s\n" "{}" "$(stat -c %F:%a "{}")"; fi')
+}
+
+untouched() {
+	[ "$(redis_pid a)" = "$A_PID" ] || fail "the server was restarted"
+	[ "$(redis_digest a)" = "$A_DIGEST" ] || fail "the server's data changed"
+	dir_state "$RDIR" >"$T/state.after"
+	diff "$T/state.before" "$T/state.after" || fail "the data dir changed"
+	cmp "$RCONF" "$T/conf.before"
 }
 
 # The keys a server holds, all databases.
