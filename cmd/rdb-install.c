@@ -239,6 +239,18 @@ restore(const char *input, const char *name, const char *aofdir,
 		err(1, "%s", input);
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		insize = (uint64_t)st.st_size;
+	if (dry_run && aofdir != NULL) {
+		/* Staged and checked in full, as a restore would, then
+		 * removed: the plan holds only for a dir that would install. */
+		progress_init(&pr, prog, 0, 0);
+		if (restore_stage_aofdir(&in, aofdir, &pr, e) < 0 ||
+		    restore_unstage(&in, e) < 0)
+			errx(1, "%s", e);
+		restore_plan(&in, name, plan_line);
+		if (fclose(stdout) != 0)
+			err(1, "write <stdout>");
+		return 0;
+	}
 	if (dry_run) {
 		/* A terminal on stdin has no snapshot to check. */
 		if ((input != NULL || !isatty(fd)) &&
@@ -390,8 +402,8 @@ parse_options(int argc, char *argv[], struct args *a)
 		a->name = a->aofdir;
 	if (a->aofdir != NULL && argc == 1)
 		usage_error("--aof-dir excludes FILE and - (stdin)");
-	if (a->aofdir != NULL && (a->rollback || a->dry_run))
-		usage_error("--aof-dir excludes --rollback and --dry-run");
+	if (a->aofdir != NULL && a->rollback)
+		usage_error("--aof-dir excludes --rollback");
 	if (co.verbose && co.quiet)
 		usage_error("-v and -q exclude each other");
 	/* The journal's place: only root may write there. */

@@ -1529,6 +1529,19 @@ take(struct restore *in, enum step s, char *errstr)
 
 /* ---- rollback ---- */
 
+int
+restore_unstage(struct restore *in, char *errstr)
+{
+	char e[ERRSTR_LEN];
+
+	if (in->staged[0] == '\0')
+		return 0;
+	if (restore_rm_at(in->dfd, in->staged, 0, e) < 0)
+		return errstr_set(errstr, "%s/%s: %s", in->dir, in->staged, e);
+	in->staged[0] = '\0';
+	return 0;
+}
+
 /* Removes name in the directory pfd, a dir with what is in it: never
  * through a symlink, at any level; returns 0 or -1. */
 int
@@ -1707,6 +1720,28 @@ fail:
 	return -1;
 }
 
+/* The plan's steps after the install for an AOF dir input. */
+static void
+plan_aofdir_tail(struct restore *in, restore_print_fn *out)
+{
+	const char *start = in->srv.service ? "service " : in->srv.start_cmd ?
+	    "/bin/sh -c " : "redis-server ";
+	const char *what = in->srv.service ? in->srv.service :
+	    in->srv.start_cmd ? in->srv.start_cmd : in->conf;
+
+	out("start: %s%s", start, what);
+	out("verify: AOF on, the installed base and incr files loaded whole");
+	out("save: BGSAVE, wait for it (%s/%s)", in->dir, in->dbfilename);
+	if (!in->aof) {
+		out("stop: as above");
+		out("config: appendonly no (the original bytes)");
+		out("remove: %s/%s (the data is in %s/%s)", in->dir, in->aofdir,
+		    in->dir, in->dbfilename);
+		out("start: %s%s", start, what);
+	}
+	out("verify: up, not loading, the same number of keys");
+}
+
 void
 restore_plan(struct restore *in, const char *input, restore_print_fn *out)
 {
@@ -1714,7 +1749,8 @@ restore_plan(struct restore *in, const char *input, restore_print_fn *out)
 	const char *names[3] = { in->dbfilename, in->aofdir, in->aoffile };
 	int i;
 
-	restore_path_in(in, in->dbfilename, dump, sizeof(dump));
+	restore_path_in(in, in->aofin ? in->aofdir : in->dbfilename, dump,
+	    sizeof(dump));
 	out("config: %s", in->conf);
 	out("data dir: %s", in->dir);
 	out("server: %s%s%s (%s), %s %s, loads RDB versions up to %d%s",
@@ -1729,16 +1765,22 @@ restore_plan(struct restore *in, const char *input, restore_print_fn *out)
 		    (unsigned long long)in->keys);
 	else
 		out("snapshot: %s (not read)", input);
-	out("stage: %s/%sXXXXXXXXXXXXXXXX (mode 0600), check, "
-	    "redis-check-rdb", in->dir, STAGED_PREFIX);
+	if (in->aofin)
+		out("stage: %s/%sXXXXXXXXXXXXXXXX/ (mode 0700), base and "
+		    "incr files as %s, check, redis-check-rdb, redis-check-aof "
+		    "(done: the staged dir is removed again)", in->dir,
+		    STAGED_PREFIX, in->aoffile);
+	else
+		out("stage: %s/%sXXXXXXXXXXXXXXXX (mode 0600), check, "
+		    "redis-check-rdb", in->dir, STAGED_PREFIX);
 	if (in->srv.service)
 		out("stop: service %s stop", in->srv.service);
 	else if (in->srv.stop_cmd)
 		out("stop: /bin/sh -c '%s'", in->srv.stop_cmd);
 	else
 		out("stop: SHUTDOWN");
-	if (in->aof)
-		out("config: appendonly no");
+	if (in->aofin ? !in->aof : in->aof)
+		out("config: appendonly %s", in->aofin ? "yes" : "no");
 	for (i = 0; i < 3; i++) {
 		if (!exists(in, names[i]))
 			continue;
@@ -1764,6 +1806,10 @@ restore_plan(struct restore *in, const char *input, restore_print_fn *out)
 	} else
 		out("install: %s/%sXXXXXXXXXXXXXXXX -> %s", in->dir,
 		    STAGED_PREFIX, dump);
+	if (in->aofin) {
+		plan_aofdir_tail(in, out);
+		return;
+	}
 	for (i = 0; i < (in->aof ? 2 : 1); i++) {
 		if (in->srv.service)
 			out("start: service %s start", in->srv.service);

@@ -103,6 +103,10 @@ int restore_stage_aofdir(struct restore *in, const char *src,
 int restore_check_only(struct restore *in, int fd, const char *name,
     char *errstr);
 
+/* Removes what restore_stage or restore_stage_aofdir staged (for a dry
+ * run: checked in full, then nothing kept); returns 0 or -1. */
+int restore_unstage(struct restore *in, char *errstr);
+
 /* Gives the plan to out, a line a call, changing nothing. */
 void restore_plan(struct restore *in, const char *input,
     restore_print_fn *out);

@@ -198,7 +198,25 @@ refused() {
 	run -2 --separate-stderr rdb-install -c "$RCONF" --aof-dir "$T/aof" -
 	assert_equal "${stderr_lines[0]}" "rdb-install: --aof-dir excludes FILE and - (stdin)"
 	run -2 --separate-stderr rdb-install -c "$RCONF" --aof-dir "$T/aof" --rollback
-	assert_equal "${stderr_lines[0]}" "rdb-install: --aof-dir excludes --rollback and --dry-run"
+	assert_equal "${stderr_lines[0]}" "rdb-install: --aof-dir excludes --rollback"
+	untouched
+}
+
+@test "--dry-run --aof-dir: checked in full, the plan on stdout, nothing kept, the server never stopped" {
+	run -0 --separate-stderr rdb-install -c "$RCONF" --dry-run --aof-dir "$T/aof"
+	assert_equal "$stderr" ""
+	assert_line "config: $RCONF"
+	assert_line --regexp "^stage: $RDIR/[^ ]+XXXXXXXXXXXXXXXX/ \(mode 0700\), base and incr files as appendonly\.aof, check, redis-check-rdb, redis-check-aof \(done: the staged dir is removed again\)\$"
+	assert_line "config: appendonly yes"
+	assert_line "save: BGSAVE, wait for it ($RDIR/dump.rdb)"
+	assert_line "config: appendonly no (the original bytes)"
+	assert_line "remove: $RDIR/appendonlydir (the data is in $RDIR/dump.rdb)"
+	untouched
+	# A dir that would be refused is refused by the dry run too.
+	printf 'garbage\r\n' >>"$T/aof/appendonly.aof.1.incr.aof"
+	run -1 --separate-stderr rdb-install -c "$RCONF" --dry-run --aof-dir "$T/aof"
+	assert_output ""
+	[[ $stderr == "rdb-install: redis-check-aof rejects the AOF: "* ]] || fail "$stderr"
 	untouched
 }
 
