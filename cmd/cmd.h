@@ -27,17 +27,25 @@ static void usage(FILE *f);
 	{ "help", no_argument, NULL, CMD_OPT_HELP }, \
 	{ "version", no_argument, NULL, CMD_OPT_VERSION }
 
+/* Prints "prog: line" on stderr: the one shape of every message cmd/
+ * writes itself. */
+static void __attribute__((unused, format(printf, 1, 0)))
+cmd_vsay(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 /* "prog: why", then the synopsis; exit 2. */
 static void __attribute__((noreturn, format(printf, 1, 2), unused))
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cmd_vsay(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 	usage(stderr);
 	exit(2);
 }
@@ -80,11 +88,9 @@ cmd_say(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cmd_vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Prints a warning from a common/ module ("prog: warning: msg"). */

@@ -55,11 +55,9 @@ say(const char *fmt, ...)
 
 	if (!co.verbose)
 		return;
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cmd_vsay(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 }
 
 /* --dry-run: a line of the plan, on stdout. */
