@@ -11,9 +11,7 @@ STEPS_AOF="staged stop aof-off move install start rewrite stop-rewritten aof-on 
 STEPS_PLAIN="staged stop move install start verify"
 
 setup() {
-	T=$(scratch)
-	make_snapshot b 100 "$T/b.rdb"
-	B_DIGEST=$SNAP_DIGEST
+	snapshot_b 100
 }
 
 teardown() { common_teardown; }
@@ -22,12 +20,9 @@ teardown() { common_teardown; }
 fresh_a() {
 	local name=$1
 	shift
-	redis_start "$name" "$@"
-	redis_populate "$name" 20
-	rcli "$name" SET only-in-a 1 >/dev/null
+	dataset_a "$name" 20 "$@"
 	# On disk too, so that A survives the restarts with AOF off.
 	rcli "$name" SAVE >/dev/null
-	A_DIGEST=$(redis_digest "$name")
 	cp "$RCONF" "$T/conf.before"
 }
 
