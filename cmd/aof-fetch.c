@@ -31,7 +31,6 @@ usage(FILE *f)
 	    "                 --to-time YYYY-MM-DDTHH:MM:SSZ -o DIR [--check-aof PATH] PREFIX\n");
 }
 
-enum { OPT_TO_TIME = 256, OPT_CHECK_AOF, OPT_PASSFILE };
 
 struct opts {
 	struct swift_cli	 sw;
@@ -43,7 +42,6 @@ struct opts {
 };
 
 static volatile sig_atomic_t stop_sig;
-static int list_flag;
 
 static void
 on_signal(int sig)
@@ -55,44 +53,29 @@ on_signal(int sig)
 static void
 parse_options(int argc, char *argv[], struct opts *o)
 {
-	static const struct option longopts[] = {
-		SWIFT_LONGOPTS,
-		CMD_LONGOPTS,
-		{ "list-times", no_argument, &list_flag, 1 },
-		{ "to-time", required_argument, NULL, OPT_TO_TIME },
-		{ "output", required_argument, NULL, 'o' },
-		{ "check-aof", required_argument, NULL, OPT_CHECK_AOF },
-		{ "identity", required_argument, NULL, 'i' },
-		{ "passphrase-file", required_argument, NULL, OPT_PASSFILE },
-		{ NULL, 0, NULL, 0 }
+	const struct cmd_opt rows[] = {
+		CMD_SET(swift_set),
+		CMD_SET(cmd_std_set),
+		CMD_FLAG("list-times", 0, &o->list),
+		CMD_STR("to-time", 0, &o->to_time),
+		CMD_STR("output", 'o', &o->dir),
+		CMD_STR("check-aof", 0, &o->check_aof),
+		CMD_ARG("identity", 'i'),
+		CMD_STR("passphrase-file", 0, &o->keys.passfile),
+		CMD_END
 	};
+	struct cmd_getopt g;
 	char e[ERRSTR_LEN];
 	size_t n;
 	int c;
 
-	while ((c = swiftcmd_option(argc, argv, SWIFT_SHORTOPTS "o:i:",
-	    longopts, &o->sw)) != -1) {
-		switch (c) {
-		case 0:		/* --list-times, a flag */
-			break;
-		case 'i':
+	cmd_getopt_init(&g, rows, NULL);
+	while ((c = swiftcmd_option(argc, argv, &g, &o->sw)) != -1) {
+		if (c == 'i')
 			packcmd_identity(&o->keys, optarg);
-			break;
-		case OPT_PASSFILE:
-			o->keys.passfile = optarg;
-			break;
-		case OPT_TO_TIME:
-		case 'o':
-		case OPT_CHECK_AOF:
-			/* What --to-time takes. */
-			*(c == 'o' ? &o->dir : c == OPT_TO_TIME ? &o->to_time :
-			    &o->check_aof) = optarg;
-			break;
-		default:
+		else
 			cmd_other_option(c);
-		}
 	}
-	o->list = list_flag;
 	if (optind == argc)
 		usage_error("no PREFIX named");
 	if (optind + 1 < argc)

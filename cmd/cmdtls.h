@@ -7,10 +7,16 @@
 #define RDBPIPE_CMDTLS_H
 
 #include <err.h>
+#include <getopt.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
 #include "tls.h"
+
+/* The TLS options' getopt_long rows, for CMD_SET. */
+static const struct option tls_set[] __attribute__((unused)) = {
+	TLS_LONGOPTS, { NULL, 0, NULL, 0 }
+};
 
 /* Returns the context for o (NULL without --tls), exits 2 on options that
  * do not go together and 1 on files that cannot be used. */

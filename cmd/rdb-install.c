@@ -56,11 +56,9 @@ say(const char *fmt, ...)
 
 	if (!co.verbose)
 		return;
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cmd_vsay(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 }
 
 /* --dry-run: a line of the plan, on stdout. */
@@ -296,11 +294,7 @@ restore(const char *input, const char *name, const char *aofdir,
 	return 0;
 }
 
-enum {
-	OPT_OWNER = 256, OPT_NO_CHOWN, OPT_SERVICE, OPT_START, OPT_STOP,
-	OPT_TIMEOUT, OPT_DRY_RUN, OPT_ROLLBACK, OPT_STATE_DIR, OPT_CHECK_RDB,
-	OPT_AOF_DIR
-};
+enum { OPT_TIMEOUT = 256 };
 
 /* What the command line asks for. */
 struct args {
@@ -314,24 +308,25 @@ struct args {
 static void
 parse_options(int argc, char *argv[], struct args *a)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "owner", required_argument, NULL, OPT_OWNER },
-		{ "no-chown", no_argument, NULL, OPT_NO_CHOWN },
-		{ "service", required_argument, NULL, OPT_SERVICE },
-		{ "start-cmd", required_argument, NULL, OPT_START },
-		{ "stop-cmd", required_argument, NULL, OPT_STOP },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "rollback", no_argument, NULL, OPT_ROLLBACK },
-		TLS_LONGOPTS,
-		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
-		{ "check-rdb", required_argument, NULL, OPT_CHECK_RDB },
-		{ "aof-dir", required_argument, NULL, OPT_AOF_DIR },
-		CLI_OUT_LONGOPTS,
-		CMD_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
+	const struct cmd_opt rows[] = {
+		CMD_STR("config", 'c', &a->conf),
+		CMD_STR("owner", 0, &a->owner),
+		CMD_FLAG("no-chown", 0, &a->no_chown),
+		CMD_STR("service", 0, &a->service),
+		CMD_STR("start-cmd", 0, &a->start_cmd),
+		CMD_STR("stop-cmd", 0, &a->stop_cmd),
+		CMD_ARG("timeout", OPT_TIMEOUT),
+		CMD_FLAG("dry-run", 0, &a->dry_run),
+		CMD_FLAG("rollback", 0, &a->rollback),
+		CMD_SET(tls_set),
+		CMD_STR("state-dir", 0, &a->statedir),
+		CMD_STR("check-rdb", 0, &in.check_rdb),
+		CMD_STR("aof-dir", 0, &a->aofdir),
+		CMD_SET(cmd_out_set),
+		CMD_SET(cmd_std_set),
+		CMD_END
 	};
+	struct cmd_getopt g;
 	char e[ERRSTR_LEN];
 	int c;
 
@@ -339,48 +334,17 @@ parse_options(int argc, char *argv[], struct args *a)
 	a->name = "<stdin>";
 	a->timeout = DEFAULT_TIMEOUT;
 	cli_out_init(&co);
-	while ((c = getopt_long(argc, argv, "c:" CLI_OUT_SHORTOPTS, longopts, NULL)) != -1) {
-		if (cli_out_option(&co, c) || tls_option(&a->to, c, optarg))
+	cmd_getopt_init(&g, rows, NULL);
+	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
+		if (c == 0 || cli_out_option(&co, c) ||
+		    tls_option(&a->to, c, optarg))
 			continue;
 		switch (c) {
-		case 'c':
-			a->conf = optarg;
-			break;
-		case OPT_OWNER:
-			a->owner = optarg;
-			break;
-		case OPT_NO_CHOWN:
-			a->no_chown = 1;
-			break;
-		case OPT_SERVICE:
-			a->service = optarg;
-			break;
-		case OPT_START:
-			a->start_cmd = optarg;
-			break;
-		case OPT_STOP:
-			a->stop_cmd = optarg;
-			break;
 		case OPT_TIMEOUT:
 			if (opt_duration(optarg, &a->timeout, e) < 0 ||
 			    a->timeout == 0)
 				usage_error("--timeout: %s", a->timeout == 0 ?
 				    "must be more than 0" : e);
-			break;
-		case OPT_DRY_RUN:
-			a->dry_run = 1;
-			break;
-		case OPT_ROLLBACK:
-			a->rollback = 1;
-			break;
-		case OPT_STATE_DIR:
-			a->statedir = optarg;
-			break;
-		case OPT_CHECK_RDB:
-			in.check_rdb = optarg;
-			break;
-		case OPT_AOF_DIR:
-			a->aofdir = optarg;
 			break;
 		default:
 			cmd_other_option(c);

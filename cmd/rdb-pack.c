@@ -139,10 +139,7 @@ report(const char *what, const struct pack_stats *st, double secs)
 	fprintf(stderr, "\n");
 }
 
-enum {
-	OPT_PASSFILE = 256, OPT_NO_ENCRYPT, OPT_KEYGEN, OPT_RAW, OPT_BLOCK,
-	OPT_ZSTD, OPT_XZ
-};
+enum { OPT_BLOCK = 256, OPT_ZSTD, OPT_XZ };
 
 /* Checks the level (-LEVEL) against the codec, as the stock tools take
  * them: zstd 1 to 19, xz 0 to 9; -1 keeps the codec's default. */
@@ -187,38 +184,38 @@ struct opts {
 static void
 parse_options(int argc, char *argv[], struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "decompress", no_argument, NULL, 'd' },
-		{ "test", no_argument, NULL, 't' },
-		{ "extreme", no_argument, NULL, 'e' },
-		{ "threads", required_argument, NULL, 'T' },
-		{ "recipient", required_argument, NULL, 'r' },
-		{ "recipients-file", required_argument, NULL, 'R' },
-		{ "identity", required_argument, NULL, 'i' },
-		{ "passphrase-file", required_argument, NULL, OPT_PASSFILE },
-		{ "no-encrypt", no_argument, NULL, OPT_NO_ENCRYPT },
-		{ "raw", no_argument, NULL, OPT_RAW },
-		{ "keygen", no_argument, NULL, OPT_KEYGEN },
-		{ "output", required_argument, NULL, 'o' },
-		{ "block-size", required_argument, NULL, OPT_BLOCK },
-		{ "zstd", no_argument, NULL, OPT_ZSTD },
-		{ "xz", no_argument, NULL, OPT_XZ },
-		{ "memlimit", required_argument, NULL, 'M' },
-		CLI_OUT_LONGOPTS,
-		CMD_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
+	const struct cmd_opt rows[] = {
+		CMD_FLAG("decompress", 'd', &o->decode),
+		CMD_FLAG("test", 't', &o->test),
+		CMD_FLAG("extreme", 'e', &o->pc.extreme),
+		CMD_ARG("threads", 'T'),
+		CMD_ARG("recipient", 'r'),
+		CMD_ARG("recipients-file", 'R'),
+		CMD_ARG("identity", 'i'),
+		CMD_STR("passphrase-file", 0, &o->keys.passfile),
+		CMD_FLAG("no-encrypt", 0, &o->no_encrypt),
+		CMD_FLAG("raw", 0, &o->raw),
+		CMD_FLAG("keygen", 0, &o->keygen),
+		CMD_STR("output", 'o', &o->out),
+		CMD_ARG("block-size", OPT_BLOCK),
+		CMD_NOARG("zstd", OPT_ZSTD),
+		CMD_NOARG("xz", OPT_XZ),
+		CMD_ARG("memlimit", 'M'),
+		CMD_FLAG(NULL, 'y', &o->printrec),
+		CMD_SET(cmd_out_set),
+		CMD_SET(cmd_std_set),
+		CMD_END
 	};
+	struct cmd_getopt g;
 	char e[ERRSTR_LEN];
 	int c, ind, digit_more = 0;
 	long l;
 	uint64_t u64;
 
+	cmd_getopt_init(&g, rows, "0123456789");
 	for (;;) {
 		ind = optind;
-		c = getopt_long(argc, argv,
-		    "0123456789edtT:r:R:i:o:yM:" CLI_OUT_SHORTOPTS, longopts,
-		    NULL);
-		if (c == -1)
+		if ((c = cmd_getopt(&g, argc, argv)) == -1)
 			break;
 		/* A level may have two digits (-19): getopt hands them over
 		 * one by one, and a digit continues the number when the one
@@ -232,7 +229,7 @@ parse_options(int argc, char *argv[], struct opts *o)
 			continue;
 		}
 		digit_more = 0;
-		if (cli_out_option(&o->co, c))
+		if (c == 0 || cli_out_option(&o->co, c))
 			continue;
 		switch (c) {
 		case OPT_ZSTD:
@@ -240,15 +237,6 @@ parse_options(int argc, char *argv[], struct opts *o)
 			break;
 		case OPT_XZ:
 			o->pc.codec = PACK_XZ;
-			break;
-		case 'e':
-			o->pc.extreme = 1;
-			break;
-		case 'd':
-			o->decode = 1;
-			break;
-		case 't':
-			o->test = 1;
 			break;
 		case 'T':
 			if (opt_long(optarg, 0, 4096, &l, e) < 0)
@@ -267,24 +255,6 @@ parse_options(int argc, char *argv[], struct opts *o)
 			break;
 		case 'i':
 			packcmd_identity(&o->keys, optarg);
-			break;
-		case 'o':
-			o->out = optarg;
-			break;
-		case 'y':
-			o->printrec = 1;
-			break;
-		case OPT_PASSFILE:
-			o->keys.passfile = optarg;
-			break;
-		case OPT_NO_ENCRYPT:
-			o->no_encrypt = 1;
-			break;
-		case OPT_RAW:
-			o->raw = 1;
-			break;
-		case OPT_KEYGEN:
-			o->keygen = 1;
 			break;
 		case 'M':
 			if (opt_size(optarg, &u64, e) < 0)

@@ -75,10 +75,7 @@ report(const struct snap_result *r, int sync, double secs)
 		    "before it ended\n", prog, (unsigned long long)r->early_bytes);
 }
 
-enum {
-	OPT_USER = 256, OPT_PASSFILE, OPT_DIR, OPT_DBFILENAME, OPT_SYNC,
-	OPT_TIMEOUT, OPT_REMOVE, OPT_INFO_FILE, OPT_NO_FOLLOW
-};
+enum { OPT_TIMEOUT = 256 };
 
 /*
  * --info-file: what the check saw, as KEY=VALUE lines (swift-put
@@ -117,60 +114,41 @@ struct args {
 static void
 parse_options(int argc, char *argv[], struct args *a)
 {
-	static const struct option longopts[] = {
-		{ "host", required_argument, NULL, 'h' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "pass-file", required_argument, NULL, OPT_PASSFILE },
-		{ "dir", required_argument, NULL, OPT_DIR },
-		{ "dbfilename", required_argument, NULL, OPT_DBFILENAME },
-		{ "sync", no_argument, NULL, OPT_SYNC },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "remove", no_argument, NULL, OPT_REMOVE },
-		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
-		{ "info-file", required_argument, NULL, OPT_INFO_FILE },
-		TLS_LONGOPTS,
-		CLI_OUT_LONGOPTS,
-		CMD_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
+	const struct cmd_opt rows[] = {
+		CMD_STR("host", 'h', &a->rc.host),
+		CMD_ARG("port", 'p'),
+		CMD_STR("socket", 's', &a->rc.sock),
+		CMD_STR("user", 0, &a->rc.user),
+		CMD_STR("pass-file", 0, &a->passfile),
+		CMD_STR("dir", 0, &a->so.dir),
+		CMD_STR("dbfilename", 0, &a->so.dbfilename),
+		CMD_FLAG("sync", 0, &a->sync),
+		CMD_ARG("timeout", OPT_TIMEOUT),
+		CMD_FLAG("remove", 0, &a->so.remove),
+		CMD_FLAG("no-follow", 0, &a->so.no_follow),
+		CMD_STR("info-file", 0, &a->info_file),
+		CMD_SET(tls_set),
+		CMD_SET(cmd_out_set),
+		CMD_SET(cmd_std_set),
+		CMD_END
 	};
+	struct cmd_getopt g;
 	char e[ERRSTR_LEN];
 	uint64_t secs;
 	long l;
 	int ch;
 
 	cli_out_init(&a->co);
-	while ((ch = getopt_long(argc, argv, "h:p:s:" CLI_OUT_SHORTOPTS, longopts,
-	    NULL)) != -1) {
-		if (cli_out_option(&a->co, ch) || tls_option(&a->to, ch, optarg))
+	cmd_getopt_init(&g, rows, NULL);
+	while ((ch = cmd_getopt(&g, argc, argv)) != -1) {
+		if (ch == 0 || cli_out_option(&a->co, ch) ||
+		    tls_option(&a->to, ch, optarg))
 			continue;
 		switch (ch) {
-		case 'h':
-			a->rc.host = optarg;
-			break;
 		case 'p':
 			if (opt_long(optarg, 1, 65535, &l, e) < 0)
 				usage_error("-p: %s", e);
 			a->rc.port = (int)l;
-			break;
-		case 's':
-			a->rc.sock = optarg;
-			break;
-		case OPT_USER:
-			a->rc.user = optarg;
-			break;
-		case OPT_PASSFILE:
-			a->passfile = optarg;
-			break;
-		case OPT_DIR:
-			a->so.dir = optarg;
-			break;
-		case OPT_DBFILENAME:
-			a->so.dbfilename = optarg;
-			break;
-		case OPT_SYNC:
-			a->sync = 1;
 			break;
 		case OPT_TIMEOUT:
 			if (opt_duration(optarg, &secs, e) < 0)
@@ -178,15 +156,6 @@ parse_options(int argc, char *argv[], struct args *a)
 			if (secs == 0 || secs > 365L * 24 * 3600)
 				usage_error("--timeout: out of range");
 			a->so.timeout_ms = a->rc.timeout_ms = (long)secs * 1000;
-			break;
-		case OPT_REMOVE:
-			a->so.remove = 1;
-			break;
-		case OPT_NO_FOLLOW:
-			a->so.no_follow = 1;
-			break;
-		case OPT_INFO_FILE:
-			a->info_file = optarg;
 			break;
 		default:
 			cmd_other_option(ch);

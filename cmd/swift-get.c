@@ -28,8 +28,6 @@ usage(FILE *f)
 	    "       swift-get --meta [-qv] [-c CONTAINER] OBJECT\n");
 }
 
-enum { OPT_META = 256 };
-
 int
 main(int argc, char *argv[])
 {
@@ -39,24 +37,21 @@ main(int argc, char *argv[])
 	struct swift_ctx *sc;
 	struct swift_resp head;
 	struct progress pr;
-	static const struct option longopts[] = {
-		SWIFT_LONGOPTS,
-		CMD_LONGOPTS,
-		{ "meta", no_argument, NULL, OPT_META },
-		{ NULL, 0, NULL, 0 }
+	int c, rc, meta = 0;
+	const struct cmd_opt rows[] = {
+		CMD_SET(swift_set),
+		CMD_SET(cmd_std_set),
+		CMD_FLAG("meta", 0, &meta),
+		CMD_END
 	};
+	struct cmd_getopt g;
 	char e[ERRSTR_LEN], b[32];
 	uint64_t total;
-	int c, rc, meta = 0;
 
 	swiftcmd_init(&o);
-	while ((c = swiftcmd_option(argc, argv, SWIFT_SHORTOPTS, longopts,
-	    &o)) != -1) {
-		if (c == OPT_META)
-			meta = 1;
-		else
-			cmd_other_option(c);
-	}
+	cmd_getopt_init(&g, rows, NULL);
+	while ((c = swiftcmd_option(argc, argv, &g, &o)) != -1)
+		cmd_other_option(c);
 	object = swiftcmd_object(argc, argv);
 	container = o.container;
 	if (!meta && cli_binary_out(STDOUT_FILENO, e) < 0)

@@ -49,29 +49,23 @@ print_entry(void *arg, const struct swift_entry *e, char *errstr)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		SWIFT_LONGOPTS,
-		{ "long", no_argument, NULL, 'l' },
-		CMD_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
+	int c, longfmt = 0;
+	const struct cmd_opt rows[] = {
+		CMD_SET(swift_set),
+		CMD_FLAG("long", 'l', &longfmt),
+		CMD_SET(cmd_std_set),
+		CMD_END
 	};
 	const char *prefix = NULL;
+	struct cmd_getopt g;
 	struct swift_cli o;
 	struct swift_ctx *sc;
 	char e[ERRSTR_LEN];
-	int c, longfmt = 0;
 
 	swiftcmd_init(&o);
-	while ((c = swiftcmd_option(argc, argv, SWIFT_SHORTOPTS "l", longopts,
-	    &o)) != -1) {
-		switch (c) {
-		case 'l':
-			longfmt = 1;
-			break;
-		default:
-			cmd_other_option(c);
-		}
-	}
+	cmd_getopt_init(&g, rows, NULL);
+	while ((c = swiftcmd_option(argc, argv, &g, &o)) != -1)
+		cmd_other_option(c);
 	if (optind < argc)
 		prefix = argv[optind++];
 	if (optind < argc)

@@ -52,32 +52,33 @@ warn_msg(const char *msg)
 	warnx("%s", msg);
 }
 
-enum { OPT_DELETE_AFTER = 256, OPT_DELETE_AT, OPT_META_FILE };
+enum { OPT_DELETE_AFTER = 256, OPT_DELETE_AT };
 
 /* Takes swift-put's own options into cfg. */
 static void
 put_options(int argc, char *argv[], struct swift_cli *o,
     struct slo_put_cfg *cfg, const char **metas)
 {
-	static const struct option longopts[] = {
-		SWIFT_LONGOPTS,
-		{ "segment-size", required_argument, NULL, 'S' },
-		{ "meta", required_argument, NULL, 'm' },
-		{ "meta-file", required_argument, NULL, OPT_META_FILE },
-		{ "force", no_argument, NULL, 'f' },
-		{ "delete-after", required_argument, NULL, OPT_DELETE_AFTER },
-		{ "delete-at", required_argument, NULL, OPT_DELETE_AT },
-		CMD_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
+	const struct cmd_opt rows[] = {
+		CMD_SET(swift_set),
+		CMD_ARG("segment-size", 'S'),
+		CMD_ARG("meta", 'm'),
+		CMD_STR("meta-file", 0, &cfg->meta_file),
+		CMD_FLAG("force", 'f', &cfg->force),
+		CMD_ARG("delete-after", OPT_DELETE_AFTER),
+		CMD_ARG("delete-at", OPT_DELETE_AT),
+		CMD_SET(cmd_std_set),
+		CMD_END
 	};
+	struct cmd_getopt g;
 	uint64_t delete_after = 0;
 	int c, has_after = 0, has_at = 0;
 	const char *eq;
 	char e[ERRSTR_LEN];
 	long l;
 
-	while ((c = swiftcmd_option(argc, argv, SWIFT_SHORTOPTS "S:m:f",
-	    longopts, o)) != -1) {
+	cmd_getopt_init(&g, rows, NULL);
+	while ((c = swiftcmd_option(argc, argv, &g, o)) != -1) {
 		switch (c) {
 		case 'S':
 			if (opt_size(optarg, &cfg->segment_size, e) < 0)
@@ -94,12 +95,6 @@ put_options(int argc, char *argv[], struct swift_cli *o,
 			if (cfg->nmeta == SLO_MAX_META)
 				usage_error("-m: too many");
 			metas[cfg->nmeta++] = optarg;
-			break;
-		case 'f':
-			cfg->force = 1;
-			break;
-		case OPT_META_FILE:
-			cfg->meta_file = optarg;
 			break;
 		case OPT_DELETE_AFTER:
 			if (opt_duration(optarg, &delete_after, e) < 0)

@@ -6,6 +6,7 @@
 #ifndef RDBPIPE_SWIFTCMD_H
 #define RDBPIPE_SWIFTCMD_H
 
+#include <getopt.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -22,17 +23,24 @@ swiftcmd_init(struct swift_cli *o)
 		errx(1, "%s", e);
 }
 
-/* getopt_long taking the shared options itself (a bad value is a usage
+/* The shared options' getopt_long rows, for CMD_SET. */
+static const struct option swift_set[] __attribute__((unused)) = {
+	SWIFT_LONGOPTS, { NULL, 0, NULL, 0 }
+};
+
+/* cmd_getopt taking the shared options itself (a bad value is a usage
  * error); returns the next option of the program's own, or -1 at the
  * end. */
 static int __attribute__((unused))
-swiftcmd_option(int argc, char *argv[], const char *shortopts,
-    const struct option *longopts, struct swift_cli *o)
+swiftcmd_option(int argc, char *argv[], struct cmd_getopt *g,
+    struct swift_cli *o)
 {
 	char e[ERRSTR_LEN];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(g, argc, argv)) != -1) {
+		if (c == 0)
+			continue;
 		if ((rc = swift_cli_option(o, c, optarg, e)) < 0)
 			usage_error("%s", e);
 		if (rc == 0)
@@ -46,15 +54,16 @@ swiftcmd_option(int argc, char *argv[], const char *shortopts,
 static void __attribute__((unused))
 swiftcmd_options(int argc, char *argv[], struct swift_cli *o)
 {
-	static const struct option longopts[] = {
-		SWIFT_LONGOPTS,
-		CMD_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
+	static const struct cmd_opt rows[] = {
+		CMD_SET(swift_set),
+		CMD_SET(cmd_std_set),
+		CMD_END
 	};
+	struct cmd_getopt g;
 	int c;
 
-	while ((c = swiftcmd_option(argc, argv, SWIFT_SHORTOPTS, longopts,
-	    o)) != -1)
+	cmd_getopt_init(&g, rows, NULL);
+	while ((c = swiftcmd_option(argc, argv, &g, o)) != -1)
 		cmd_other_option(c);
 }
 

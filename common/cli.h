@@ -36,11 +36,13 @@ struct cli_out {
  * collide: far above getopt's characters and above the programs' own
  * (256...).  The swift set is SWIFT_LONGOPTS (common/swift.h), the output
  * set CLI_OUT_LONGOPTS (below), --help and --version CMD_LONGOPTS
- * (cmd/cmd.h). */
+ * (cmd/cmd.h), which gives the options a program only stores values from
+ * CMD_OPT_AUTO on. */
 enum {
 	SWIFT_OPT_RETRIES = 512, SWIFT_OPT_INSECURE,
 	CLI_OPT_PROGRESS = 768, CLI_OPT_NO_PROGRESS,
-	CMD_OPT_HELP = 1024, CMD_OPT_VERSION
+	CMD_OPT_HELP = 1024, CMD_OPT_VERSION,
+	CMD_OPT_AUTO = 2048	/* cmd/cmd.h's long-only stored options */
 };
 #define CLI_OUT_SHORTOPTS	"vq"
 #define CLI_OUT_LONGOPTS \

@@ -24,55 +24,62 @@ leading_number(const char *s, uint64_t *v, const char **end)
 	return 0;
 }
 
-int
-opt_size(const char *s, uint64_t *out, char *errstr)
+/* The factor of the unit letter at *e, one of units (each with its
+ * factor), and *e past it; 1 when *e holds none of them. */
+static uint64_t
+unit_factor(const char **e, const char *units, const uint64_t *factors)
 {
-	uint64_t v, mul = 1;
-	const char *e;
+	const char *u;
 
-	if (leading_number(s, &v, &e) < 0)
-		return errstr_set(errstr, "invalid size '%s'", s);
-	switch (tolower((unsigned char)*e)) {
-	case 'k': mul = 1ULL << 10; e++; break;
-	case 'm': mul = 1ULL << 20; e++; break;
-	case 'g': mul = 1ULL << 30; e++; break;
-	case 't': mul = 1ULL << 40; e++; break;
-	default: break;
-	}
-	if (mul > 1 && (strcmp(e, "iB") == 0 || strcmp(e, "ib") == 0))
-		e += 2;
-	else if (strcmp(e, "B") == 0 || strcmp(e, "b") == 0)
-		e++;
+	if (**e == '\0' || (u = strchr(units, **e)) == NULL)
+		return 1;
+	(*e)++;
+	return factors[u - units];
+}
+
+/* *out, the number at the start of s times the unit's factor; what names
+ * the kind ("size") in the complaints. */
+static int
+scaled(const char *s, const char *e, uint64_t v, uint64_t mul,
+    const char *what, uint64_t *out, char *errstr)
+{
 	if (*e != '\0')
-		return errstr_set(errstr, "invalid size '%s'", s);
+		return errstr_set(errstr, "invalid %s '%s'", what, s);
 	if (v > UINT64_MAX / mul)
-		return errstr_set(errstr, "size too large '%s'", s);
+		return errstr_set(errstr, "%s too large '%s'", what, s);
 	*out = v * mul;
 	return 0;
 }
 
 int
+opt_size(const char *s, uint64_t *out, char *errstr)
+{
+	static const uint64_t f[] = { 1ULL << 10, 1ULL << 10, 1ULL << 20,
+	    1ULL << 20, 1ULL << 30, 1ULL << 30, 1ULL << 40, 1ULL << 40 };
+	uint64_t v, mul;
+	const char *e;
+
+	if (leading_number(s, &v, &e) < 0)
+		return errstr_set(errstr, "invalid size '%s'", s);
+	mul = unit_factor(&e, "kKmMgGtT", f);
+	if (mul > 1 && (strcmp(e, "iB") == 0 || strcmp(e, "ib") == 0))
+		e += 2;
+	else if (strcmp(e, "B") == 0 || strcmp(e, "b") == 0)
+		e++;
+	return scaled(s, e, v, mul, "size", out, errstr);
+}
+
+int
 opt_duration(const char *s, uint64_t *secs, char *errstr)
 {
-	uint64_t v, mul = 1;
+	static const uint64_t f[] = { 1, 60, 3600, 86400 };
+	uint64_t v, mul;
 	const char *e;
 
 	if (leading_number(s, &v, &e) < 0)
 		return errstr_set(errstr, "invalid duration '%s'", s);
-	switch (*e) {
-	case '\0': break;
-	case 's': mul = 1; e++; break;
-	case 'm': mul = 60; e++; break;
-	case 'h': mul = 3600; e++; break;
-	case 'd': mul = 86400; e++; break;
-	default: break;
-	}
-	if (*e != '\0')
-		return errstr_set(errstr, "invalid duration '%s'", s);
-	if (v > UINT64_MAX / mul)
-		return errstr_set(errstr, "duration too large '%s'", s);
-	*secs = v * mul;
-	return 0;
+	mul = unit_factor(&e, "smhd", f);
+	return scaled(s, e, v, mul, "duration", secs, errstr);
 }
 
 int

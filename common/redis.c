@@ -62,34 +62,22 @@ fail(struct redis_ctx *c, int err, const char *why)
 
 /* One read from the socket or the TLS session: the count, 0 at the
  * server's close, or -1 with the reason in e. */
+/* One read into rbuf or, with wbuf, one send from it, on the connection
+ * (EINTR retried); returns the count, or -1 with "timed out" (a socket
+ * timeout shows as EAGAIN) or the reason. */
 static ssize_t
-conn_read(struct redis_ctx *c, void *buf, size_t len, char *e)
+conn_io(struct redis_ctx *c, void *rbuf, const void *wbuf, size_t len,
+    char *e)
 {
 	ssize_t n;
 
 	if (c->tls != NULL)
-		return tls_read(c->tls, buf, len, e);
+		return wbuf != NULL ? tls_write(c->tls, wbuf, len, e) :
+		    tls_read(c->tls, rbuf, len, e);
 	for (;;) {
-		if ((n = read(c->fd, buf, len)) >= 0)
-			return n;
-		if (errno == EINTR)
-			continue;
-		/* A socket timeout shows as EAGAIN. */
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return errstr_set(e, "timed out");
-		return errstr_set(e, "%s", strerror(errno));
-	}
-}
-
-static ssize_t
-conn_write(struct redis_ctx *c, const void *buf, size_t len, char *e)
-{
-	ssize_t n;
-
-	if (c->tls != NULL)
-		return tls_write(c->tls, buf, len, e);
-	for (;;) {
-		if ((n = send(c->fd, buf, len, MSG_NOSIGNAL)) >= 0)
+		n = wbuf != NULL ? send(c->fd, wbuf, len, MSG_NOSIGNAL) :
+		    read(c->fd, rbuf, len);
+		if (n >= 0)
 			return n;
 		if (errno == EINTR)
 			continue;
@@ -127,7 +115,7 @@ write_all(struct redis_ctx *c, const char *buf, size_t len)
 	ssize_t n;
 
 	while (off < len) {
-		if ((n = conn_write(c, buf + off, len - off, e)) < 0) {
+		if ((n = conn_io(c, NULL, buf + off, len - off, e)) < 0) {
 			c->wrerrno = errno;
 			return fail(c, REDIS_ERR_IO, e);
 		}
@@ -164,7 +152,7 @@ redis_get_reply(struct redis_ctx *c, redisReply **r)
 			*r = v;
 			return 0;
 		}
-		if ((n = conn_read(c, buf, sizeof(buf), e)) < 0)
+		if ((n = conn_io(c, buf, NULL, sizeof(buf), e)) < 0)
 			return fail(c, REDIS_ERR_IO, e);
 		if (n == 0)
 			return fail(c, REDIS_ERR_EOF,
@@ -188,7 +176,7 @@ redis_read(struct redis_ctx *c, void *buf, size_t len, char *errstr)
 		r->pos += n;
 		return (ssize_t)n;
 	}
-	return conn_read(c, buf, len, errstr);
+	return conn_io(c, buf, NULL, len, errstr);
 }
 
 const char *

@@ -7,19 +7,14 @@ load test_helper
 source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
-	T=$(scratch)
-	make_snapshot b 150 "$T/b.rdb"
-	B_DIGEST=$SNAP_DIGEST
+	snapshot_b 150
 	B_KEYS=$(redis_keys_in "$T/b.rdb")
 }
 
 teardown() { common_teardown; }
 
 start_a_with_aof() {
-	redis_start a "appendonly yes"
-	redis_populate a 40
-	rcli a SET only-in-a 1 >/dev/null
-	A_DIGEST=$(redis_digest a)
+	dataset_a a 40 "appendonly yes"
 	[ -f "$RDIR/appendonlydir/appendonly.aof.manifest" ]
 }
 

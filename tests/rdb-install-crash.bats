@@ -14,9 +14,7 @@ STEPS_AOFDIR_ON="staged stop move install start save verify"
 STEPS_AOFDIR_OFF="staged stop conf-aof-on move install start save stop-saved conf-restore drop-aof restart verify"
 
 setup() {
-	T=$(scratch)
-	make_snapshot b 100 "$T/b.rdb"
-	B_DIGEST=$SNAP_DIGEST
+	snapshot_b 100
 	B_KEYS=$(redis_keys_in "$T/b.rdb")
 	INPUT=("$T/b.rdb")
 }
@@ -44,12 +42,9 @@ teardown() { common_teardown; }
 fresh_a() {
 	local name=$1
 	shift
-	redis_start "$name" "$@"
-	redis_populate "$name" 20
-	rcli "$name" SET only-in-a 1 >/dev/null
+	dataset_a "$name" 20 "$@"
 	# On disk too, so that A survives the restarts with AOF off.
 	rcli "$name" SAVE >/dev/null
-	A_DIGEST=$(redis_digest "$name")
 	cp "$RCONF" "$T/conf.before"
 }
 

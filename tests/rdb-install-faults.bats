@@ -6,20 +6,15 @@ load test_helper
 source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
-	T=$(scratch)
-	make_snapshot b 100 "$T/b.rdb"
-	B_DIGEST=$SNAP_DIGEST
+	snapshot_b 100
 }
 
 teardown() { common_teardown; }
 
 # start_a [CONFIG-LINE]...: A with data, its config and files noted.
 start_a() {
-	redis_start a "$@"
-	redis_populate a 30
-	rcli a SET only-in-a 1 >/dev/null
+	dataset_a a 30 "$@"
 	rcli a SAVE >/dev/null
-	A_DIGEST=$(redis_digest a)
 	cp "$RCONF" "$T/conf.before"
 	cp "$RDIR/dump.rdb" "$T/a.rdb"
 }

@@ -12,9 +12,7 @@ source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
 	[ "$(id -u)" = 0 ] || fail "this suite needs root"
-	T=$(scratch)
-	make_snapshot b 40 "$T/b.rdb"
-	B_DIGEST=$SNAP_DIGEST
+	snapshot_b 40
 	# Root's files outside, in a dir only root can enter.
 	O=$T/outside
 	mkdir -m 700 "$O" "$O/aofdir"
@@ -48,11 +46,8 @@ as_redis() { runuser -u redis -- "$@"; }
 
 # start_a [CONFIG-LINE]...: A, running as redis, saved.
 start_a() {
-	redis_start a "$@"
-	redis_populate a 20
-	rcli a SET only-in-a 1 >/dev/null
+	dataset_a a 20 "$@"
 	rcli a SAVE >/dev/null
-	A_DIGEST=$(redis_digest a)
 	cp "$RDIR/dump.rdb" "$T/a.rdb"
 	[ "$(ps -o user= -p "$(redis_pid a)")" = redis ]
 }

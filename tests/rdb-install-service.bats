@@ -9,9 +9,7 @@ source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
 	[ ! -d /run/systemd/system ] || fail "systemd runs here: this suite drives service(8) without it"
-	T=$(scratch)
-	make_snapshot b 150 "$T/b.rdb"
-	B_DIGEST=$SNAP_DIGEST
+	snapshot_b 150
 	redis_start a "appendonly yes"
 	redis_populate a 40
 	A_DIGEST=$(redis_digest a)

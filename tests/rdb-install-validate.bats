@@ -6,9 +6,7 @@ load test_helper
 source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
-	T=$(scratch)
-	make_snapshot b 100 "$T/b.rdb"
-	B_DIGEST=$SNAP_DIGEST
+	snapshot_b 100
 	redis_start a
 	redis_populate a 30
 	rcli a SAVE >/dev/null

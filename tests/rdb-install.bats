@@ -6,13 +6,8 @@ load test_helper
 source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 setup() {
-	T=$(scratch)
-	make_snapshot b 150 "$T/b.rdb"
-	B_DIGEST=$SNAP_DIGEST
-	redis_start a
-	redis_populate a 40
-	rcli a SET only-in-a 1 >/dev/null
-	A_DIGEST=$(redis_digest a)
+	snapshot_b 150
+	dataset_a a 40
 }
 
 teardown() { common_teardown; }

@@ -6,11 +6,7 @@
 load test_helper
 
 setup() {
-	T=$(scratch)
-	rdb-pack --keygen -o "$T/key.txt" 2>/dev/null
-	R=$(rdb-pack -y <"$T/key.txt")
-	printf 'correct horse battery staple\n' >"$T/pass.txt"
-	chmod 600 "$T/pass.txt"
+	pack_keys
 	set -o pipefail
 }
 

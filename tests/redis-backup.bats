@@ -4,11 +4,10 @@
 # failing stages, two runs at once.
 
 load test_helper
-
+source "$RDBPIPE_TOP/tests/lib/backup.bash"
 # Redis runs as redis over its own data dir, as rdb-install (behind
 # redis-restore) requires; its journal goes to this test's state dir.
-REDIS_USER=redis
-export RDB_INSTALL_STATE_DIR=$SCRATCH/state
+source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 teardown() { common_teardown; }
 
@@ -17,18 +16,9 @@ setup() {
 	redis_start src "appendonly yes"
 	SRC_SOCK=$RSOCK
 	redis_populate src 300
-	rdb-pack --keygen -o "$SCRATCH/key.txt" 2>/dev/null
-	rdb-pack -y <"$SCRATCH/key.txt" >"$SCRATCH/recipients.txt"
-	ENVF=$SCRATCH/redis-backup
-	cat >"$ENVF" <<-EOF
-	REDIS_SOCKET=$SRC_SOCK
-	REDIS_BACKUP_PREFIX=test/src
-	REDIS_BACKUP_RECIPIENTS_FILE=$SCRATCH/recipients.txt
-	REDIS_BACKUP_IDENTITY_FILE=$SCRATCH/key.txt
-	REDIS_BACKUP_LOCK=$SCRATCH/backup.lock
-	REDIS_BACKUP_RETENTION=1d
-	EOF
-	chmod 600 "$ENVF"
+	backup_env "$SRC_SOCK" test/src \
+		"REDIS_BACKUP_IDENTITY_FILE=$SCRATCH/key.txt" \
+		REDIS_BACKUP_RETENTION=1d
 }
 
 backup() { "$RDBPIPE_TOP/contrib/redis-backup" -c "$ENVF" "$@"; }
@@ -138,14 +128,9 @@ all_keys() {
 	rcli src CONFIG SET rdb-key-save-delay 20000 >/dev/null
 	backup >"$SCRATCH/out" 2>"$SCRATCH/err" &
 	local pid=$!
-	for _ in $(seq 200); do
-		rcli src INFO persistence | grep -q 'rdb_bgsave_in_progress:1' && break
-		sleep 0.05
-	done
+	redis_wait_saving src 200
 	rcli src SHUTDOWN NOSAVE >/dev/null 2>&1 || true
-	local rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" -eq 1 ] || fail "redis-backup exited $rc"
+	assert_exit "$pid" 1 redis-backup
 	run cat "$SCRATCH/err"
 	assert_output --partial "redis-backup: backup failed at rdb-snap"
 	assert_nothing_stored
@@ -173,10 +158,7 @@ all_keys() {
 	rcli src CONFIG SET rdb-key-save-delay 3000 >/dev/null
 	backup -q >"$SCRATCH/first" 2>"$SCRATCH/first.err" &
 	local pid=$!
-	for _ in $(seq 200); do
-		rcli src INFO persistence | grep -q 'rdb_bgsave_in_progress:1' && break
-		sleep 0.05
-	done
+	redis_wait_saving src 200
 	run -1 --separate-stderr backup -q
 	assert_equal "$stderr" "redis-backup: another backup is running (lock $SCRATCH/backup.lock held); use --wait to wait for it"
 	backup -q --wait >"$SCRATCH/second" 2>"$SCRATCH/second.err" &

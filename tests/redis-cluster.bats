@@ -3,12 +3,11 @@
 # masters of the real redis-server on loopback, the real test Swift.
 
 load test_helper
-
+source "$RDBPIPE_TOP/tests/lib/backup.bash"
 # The nodes run as redis over redis-owned dirs, as Debian runs them: the
 # restore (rdb-install, as root) works on nothing else.  Its journal is
 # kept in the test's own state dir.
-REDIS_USER=redis
-export RDB_INSTALL_STATE_DIR=$SCRATCH/state
+source "$RDBPIPE_TOP/tests/lib/restore.bash"
 
 teardown() { common_teardown; }
 
@@ -25,19 +24,9 @@ setup() {
 	esac
 	cluster_start "${conf[@]}"
 	cluster_populate
-	rdb-pack --keygen -o "$SCRATCH/key.txt" 2>/dev/null
-	rdb-pack -y <"$SCRATCH/key.txt" >"$SCRATCH/recipients.txt"
-	ENVF=$SCRATCH/redis-backup
-	cat >"$ENVF" <<-EOF
-	REDIS_SOCKET=$(redis_dir n1)/redis.sock
-	REDIS_BACKUP_PREFIX=test/cl
-	REDIS_BACKUP_RECIPIENTS_FILE=$SCRATCH/recipients.txt
-	REDIS_BACKUP_IDENTITY_FILE=$SCRATCH/key.txt
-	REDIS_BACKUP_LOCK=$SCRATCH/backup.lock
-	REDIS_BACKUP_RETENTION=1d
-	REDIS_BACKUP_PACK_ARGS="-T1 -3"
-	EOF
-	chmod 600 "$ENVF"
+	backup_env "$(redis_dir n1)/redis.sock" test/cl \
+		"REDIS_BACKUP_IDENTITY_FILE=$SCRATCH/key.txt" \
+		REDIS_BACKUP_RETENTION=1d 'REDIS_BACKUP_PACK_ARGS="-T1 -3"'
 }
 
 # Three masters, n1 n2 n3, with the slots 0-5460, 5461-10922 and
@@ -242,17 +231,12 @@ round_trip() {
 	rcli n3 CONFIG SET rdb-key-save-delay 20000 >/dev/null
 	backup >"$SCRATCH/out" 2>"$SCRATCH/err" &
 	local pid=$!
-	for _ in $(seq 400); do
-		rcli n3 INFO persistence | grep -q 'rdb_bgsave_in_progress:1' && break
-		sleep 0.05
-	done
+	redis_wait_saving n3 400
 	run -0 swift-ls test/cl/
 	assert_line --regexp "/${ID[1]}\.rdb\.zst\.age$"
 	assert_line --regexp "/${ID[2]}\.rdb\.zst\.age$"
 	rcli n3 SHUTDOWN NOSAVE >/dev/null 2>&1 || true
-	local rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" -eq 1 ] || fail "redis-backup exited $rc"
+	assert_exit "$pid" 1 redis-backup
 	run cat "$SCRATCH/err"
 	assert_output --partial "redis-backup: node ${ID[3]} (127.0.0.1:${PORT[3]}): backup failed at rdb-snap"
 	assert_output --regexp "redis-backup: cluster backup failed: node ${ID[3]} \(127\.0\.0\.1:${PORT[3]}\); test/cl/[0-9T-]+Z/ removed"

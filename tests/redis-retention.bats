@@ -3,6 +3,7 @@
 # user other than root, on a real redis-server and a real Swift.
 
 load test_helper
+source "$RDBPIPE_TOP/tests/lib/backup.bash"
 
 teardown() { common_teardown; }
 
@@ -11,18 +12,8 @@ setup() {
 	redis_start src
 	SRC_SOCK=$RSOCK SRC_DIR=$RDIR
 	redis_populate src 100
-	rdb-pack --keygen -o "$SCRATCH/key.txt" 2>/dev/null
-	rdb-pack -y <"$SCRATCH/key.txt" >"$SCRATCH/recipients.txt"
-	ENVF=$SCRATCH/redis-backup
-	cat >"$ENVF" <<-EOF
-	REDIS_SOCKET=$SRC_SOCK
-	REDIS_BACKUP_PREFIX=test/src
-	REDIS_BACKUP_RECIPIENTS_FILE=$SCRATCH/recipients.txt
-	REDIS_BACKUP_LOCK=$SCRATCH/backup.lock
-	REDIS_BACKUP_RETENTION=1s
-	REDIS_BACKUP_KEEP=2
-	EOF
-	chmod 600 "$ENVF"
+	backup_env "$SRC_SOCK" test/src REDIS_BACKUP_RETENTION=1s \
+		REDIS_BACKUP_KEEP=2
 }
 
 backup() { "$RDBPIPE_TOP/contrib/redis-backup" -c "$ENVF" "$@"; }

@@ -5,11 +5,6 @@
 load test_helper
 load lib/swift_common
 
-setup_file() { swift_file_setup; }
-teardown_file() { common_teardown; }
-setup() { swift_test_setup; }
-teardown() { common_teardown; }
-
 # segment N of OBJECT in the segments container
 segment() { listing "${C}_segments" | grep "^$1/slo/" | sed -n "$(($2 + 1))p"; }
 

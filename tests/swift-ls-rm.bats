@@ -4,11 +4,6 @@
 load test_helper
 load lib/swift_common
 
-setup_file() { swift_file_setup; }
-teardown_file() { common_teardown; }
-setup() { swift_test_setup; }
-teardown() { common_teardown; }
-
 @test "swift-ls: usage errors exit 2" {
 	run -2 --separate-stderr swift-ls a b
 	assert_equal "${stderr_lines[0]}" "swift-ls: unexpected argument 'b'"

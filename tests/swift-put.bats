@@ -5,11 +5,6 @@
 load test_helper
 load lib/swift_common
 
-setup_file() { swift_file_setup; }
-teardown_file() { common_teardown; }
-setup() { swift_test_setup; }
-teardown() { common_teardown; }
-
 @test "usage errors exit 2 with the synopsis" {
 	run -2 --separate-stderr swift-put </dev/null
 	assert_equal "${stderr_lines[0]}" "swift-put: no OBJECT named"

@@ -30,6 +30,24 @@ common_teardown() {
 # sha256 of a file or of stdin
 sha() { sha256sum "$@" | cut -d' ' -f1; }
 
+# pack_keys: T, a scratch dir holding an age identity (key.txt, its
+# recipient in R) and a passphrase file (pass.txt, mode 600), as the
+# rdb-pack suites start each test.
+pack_keys() {
+	T=$(scratch)
+	rdb-pack --keygen -o "$T/key.txt" 2>/dev/null
+	R=$(rdb-pack -y <"$T/key.txt")
+	printf 'correct horse battery staple\n' >"$T/pass.txt"
+	chmod 600 "$T/pass.txt"
+}
+
+# assert_exit PID STATUS WHAT: the background job PID (WHAT) exits STATUS.
+assert_exit() {
+	local rc=0
+	wait "$1" || rc=$?
+	[ "$rc" -eq "$2" ] || fail "$3 exited $rc"
+}
+
 # Asserts a file does not exist.
 assert_no_file() { [ ! -e "$1" ] || fail "expected no file: $1"; }
 

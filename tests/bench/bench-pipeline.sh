@@ -7,10 +7,8 @@
 # tables; measures only.
 set -eu
 top=${RDBPIPE_TOP:?}
-work=$(mktemp -d /tmp/rp-bench-pipe.XXXXXX)
-SCRATCH=$work
-scratch() { echo "$SCRATCH"; }
-fail() { echo "bench-pipeline: $*" >&2; exit 1; }
+source "$top/tests/bench/lib.sh"
+bench_init bench-pipeline
 source "$top/tests/lib/swift.bash"
 srv=$work/redis
 trap '"$top/tests/bench/dataset.sh" --stop "$srv"; swift_stop_all; rm -rf "$work"' EXIT
@@ -40,24 +38,14 @@ run() {
 		getline l <f; split(l, c, " "); printf "%.2f %.2f\n", b - a, c[1] + c[2] }'
 }
 
-# table LABEL CMD [LABEL CMD]...: $rounds rounds, the commands in turn (so
-# a busy minute hurts them alike); one row per command with the median
-# wall time and its CPU time.
+# table LABEL CMD [LABEL CMD]...: one row per command with the median
+# wall time and its CPU time (bench_table).
 table() {
-	local r i n=$(($# / 2)) args=("$@")
-	for r in $(seq "$rounds"); do
-		for i in $(seq 0 $((n - 1))); do
-			run "${args[2 * i + 1]}" >>"$work/times.$i"
-		done
-	done
-	for i in $(seq 0 $((n - 1))); do
-		sort -n "$work/times.$i" | awk -v l="${args[2 * i]}" -v s="$size" '
-		    { t[NR] = $1; c[NR] = $2 }
-		    END { k = int((NR + 1) / 2)
-			printf "| %s | %.2f s | %.2f s | %.1f MiB/s |\n",
-			    l, t[k], c[k], s / t[k] / 1048576 }'
-		rm -f "$work/times.$i"
-	done
+	bench_table '
+	    { t[NR] = $1; c[NR] = $2 }
+	    END { k = int((NR + 1) / 2)
+		printf "| %s | %.2f s | %.2f s | %.1f MiB/s |\n",
+		    l, t[k], c[k], s / t[k] / 1048576 }' "$@"
 }
 
 echo

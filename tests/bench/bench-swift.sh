@@ -6,10 +6,8 @@
 # bytes.  Prints markdown tables; measures only.
 set -eu
 top=${RDBPIPE_TOP:?}
-work=$(mktemp -d /tmp/rp-bench-swift.XXXXXX)
-SCRATCH=$work
-scratch() { echo "$SCRATCH"; }
-fail() { echo "bench-swift: $*" >&2; exit 1; }
+source "$top/tests/bench/lib.sh"
+bench_init bench-swift
 source "$top/tests/lib/swift.bash"
 trap 'swift_stop_all; rm -rf "$work"' EXIT
 
@@ -50,22 +48,14 @@ run() {
 # shows the median time and the largest RSS.
 rounds=${BENCH_SWIFT_ROUNDS:-3}
 
-# table LABEL CMD [LABEL CMD]...: the rounds, then one row per command.
+# table LABEL CMD [LABEL CMD]...: the rounds, then one row per command
+# (bench_table).
 table() {
-	local r i n=$(($# / 2)) args=("$@")
-	for r in $(seq "$rounds"); do
-		for i in $(seq 0 $((n - 1))); do
-			run "${args[2 * i + 1]}" >>"$work/times.$i"
-		done
-	done
-	for i in $(seq 0 $((n - 1))); do
-		sort -n "$work/times.$i" | awk -v l="${args[2 * i]}" -v s="$size" '
-		    { t[NR] = $1; if ($2 > r) r = $2 }
-		    END { m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
-			printf "| %s | %.2f s | %.1f MiB/s | %.1f MiB |\n",
-			    l, m, s / m / 1048576, r / 1024 }'
-		rm -f "$work/times.$i"
-	done
+	bench_table '
+	    { t[NR] = $1; if ($2 > r) r = $2 }
+	    END { m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+		printf "| %s | %.2f s | %.1f MiB/s | %.1f MiB |\n",
+		    l, m, s / m / 1048576, r / 1024 }' "$@"
 }
 
 # Removes an object and its segments between runs, so Swift's disk does not

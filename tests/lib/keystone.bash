@@ -134,10 +134,4 @@ keystone_stop_dir() {
 
 keystone_stop() { [ -n "${KS_HOME:-}" ] && keystone_stop_dir "$KS_HOME"; }
 
-keystone_stop_all() {
-	local f home
-	[ -n "${SCRATCH:-}" ] || return 0
-	f=$SCRATCH/keystone-instances
-	[ -f "$f" ] || return 0
-	while read -r home; do keystone_stop_dir "$home"; done <"$f"
-}
+keystone_stop_all() { stop_instances keystone keystone_stop_dir; }

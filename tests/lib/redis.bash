@@ -97,13 +97,17 @@ redis_stop_dir() {
 
 redis_stop() { redis_stop_dir "$(redis_dir "$1")"; }
 
-redis_stop_all() {
-	local f dir
-	[ -n "${SCRATCH:-}" ] || return 0
-	f=$SCRATCH/redis-instances
-	[ -f "$f" ] || return 0
-	while read -r dir; do redis_stop_dir "$dir"; done <"$f"
+# redis_wait_saving NAME TRIES: waits, TRIES times 0.05 s at most, until
+# NAME has a background save running.
+redis_wait_saving() {
+	local _
+	for _ in $(seq "$2"); do
+		rcli "$1" INFO persistence | grep -q 'rdb_bgsave_in_progress:1' && break
+		sleep 0.05
+	done
 }
+
+redis_stop_all() { stop_instances redis redis_stop_dir; }
 
 # Fills NAME with keys of every type, big and small encodings, expiries,
 # a stream with a consumer group, a function and a second database.
@@ -181,6 +185,17 @@ tls_key() {
 		-out "$1" 2>/dev/null
 }
 
+# tls_signed NAME SUBJECT EXTENSIONS: NAME.key and NAME.crt, signed by
+# ca.key for two days, in the current dir.
+tls_signed() {
+	tls_key "$1.key"
+	openssl req -new -key "$1.key" -subj "$2" -out "$1.csr" 2>/dev/null
+	printf '%s\n' "$3" >"$1.ext"
+	openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key \
+		-CAcreateserial -days 2 -extfile "$1.ext" \
+		-out "$1.crt" 2>/dev/null
+}
+
 tls_certs() {
 	local d=$1 who
 	mkdir -p "$d"
@@ -192,20 +207,9 @@ tls_certs() {
 			openssl req -x509 -new -key "$who.key" -out "$who.crt" \
 				-days 2 -subj "/CN=rdbpipe test $who" 2>/dev/null
 		done
-		tls_key server.key
-		openssl req -new -key server.key -subj /CN=localhost \
-			-out server.csr 2>/dev/null
-		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
-		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key \
-			-CAcreateserial -days 2 -extfile server.ext \
-			-out server.crt 2>/dev/null
-		tls_key client.key
-		openssl req -new -key client.key -subj /CN=rdbpipe-client \
-			-out client.csr 2>/dev/null
-		printf 'extendedKeyUsage=clientAuth\n' >client.ext
-		openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key \
-			-CAcreateserial -days 2 -extfile client.ext \
-			-out client.crt 2>/dev/null
+		tls_signed server /CN=localhost \
+			$'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth'
+		tls_signed client /CN=rdbpipe-client extendedKeyUsage=clientAuth
 		tls_key self.key
 		openssl req -x509 -new -key self.key -out self.crt -days 2 \
 			-subj /CN=localhost \

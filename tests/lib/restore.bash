@@ -4,6 +4,10 @@
 #
 #   make_snapshot NAME N FILE   a throwaway server NAME with N-ish keys, its
 #                               dump copied to FILE; sets SNAP_DIGEST
+#   snapshot_b N                T, a scratch dir, and snapshot B in
+#                               $T/b.rdb (N-ish keys); sets B_DIGEST
+#   dataset_a NAME N [LINE]...  server NAME (config LINEs) with dataset A:
+#                               N-ish keys and only-in-a; sets A_DIGEST
 #   dir_state DIR               a listing with checksums of every file
 #                               (what "not a file changed" compares)
 #   untouched                   server a refused a restore before its stop:
@@ -49,6 +53,21 @@ make_snapshot() {
 	rcli "$name" SAVE >/dev/null
 	cp "$(redis_dir "$name")/dump.rdb" "$out"
 	redis_stop "$name"
+}
+
+snapshot_b() {
+	T=$(scratch)
+	make_snapshot b "$1" "$T/b.rdb"
+	B_DIGEST=$SNAP_DIGEST
+}
+
+dataset_a() {
+	local name=$1 n=$2
+	shift 2
+	redis_start "$name" "$@"
+	redis_populate "$name" "$n"
+	rcli "$name" SET only-in-a 1 >/dev/null
+	A_DIGEST=$(redis_digest "$name")
 }
 
 dir_state() {

@@ -162,13 +162,7 @@ swift_stop() {
 	rm -f "$home/pids"
 }
 
-swift_stop_all() {
-	local f home
-	[ -n "${SCRATCH:-}" ] || return 0
-	f=$SCRATCH/swift-instances
-	[ -f "$f" ] || return 0
-	while read -r home; do swift_stop "$home"; done <"$f"
-}
+swift_stop_all() { stop_instances swift swift_stop; }
 
 swift_log() { cat "$SWIFT_HOME/log/$1.log"; }
 

@@ -15,6 +15,13 @@ swift_test_setup() {
 	export SWIFT_CONTAINER=$C
 }
 
+# A suite's hooks: one Swift for the file, a container per test.  A suite
+# that needs more in a hook defines its own after loading this file.
+setup_file() { swift_file_setup; }
+teardown_file() { common_teardown; }
+setup() { swift_test_setup; }
+teardown() { common_teardown; }
+
 # mkdata SIZE FILE: random bytes
 mkdata() { head -c "$1" /dev/urandom >"$2"; }
 
