@@ -191,6 +191,20 @@ redis_read(struct redis_ctx *c, void *buf, size_t len, char *errstr)
 	return conn_read(c, buf, len, errstr);
 }
 
+int
+redis_readable(struct redis_ctx *c, long ms)
+{
+	struct pollfd p = { c->fd, POLLIN, 0 };
+	int n;
+
+	if (c->reader->len > c->reader->pos ||
+	    (c->tls != NULL && tls_pending(c->tls)))
+		return 1;
+	if ((n = poll(&p, 1, (int)ms)) < 0)
+		return errno == EINTR ? 0 : -1;
+	return n > 0;
+}
+
 const char *
 redis_errstr(const struct redis_ctx *c)
 {

@@ -71,6 +71,11 @@ int redis_get_reply(struct redis_ctx *c, redisReply **r);
  * the server's close, or -1 with the reason in errstr. */
 ssize_t redis_read(struct redis_ctx *c, void *buf, size_t len, char *errstr);
 
+/* Waits up to ms for bytes to read (held by the reader or the TLS
+ * session, or on the socket, its close included); returns 1 when
+ * redis_read will not block, 0 after ms, -1 with errno set. */
+int redis_readable(struct redis_ctx *c, long ms);
+
 /* The reason for the last failure on c. */
 const char *redis_errstr(const struct redis_ctx *c);
 
