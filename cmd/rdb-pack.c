@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "packopt.h"
 #include "age.h"
 #include "cli.h"
 #include "io.h"
@@ -24,14 +25,6 @@
 #include "progress.h"
 #include "secret.h"
 
-/* Measured on the bench RDB and Redis's test RDBs (README, "Choosing the
- * default level"): zstd -7 is the fastest level whose output is no larger
- * than xz -1's (0.992 of it), for an eighth of xz -1's CPU time; -6 is a
- * quarter cheaper again but 0.8 % larger than xz -1. */
-#define DEFAULT_ZSTD_LEVEL	7
-/* Measured on the bench RDB (README): xz -1 runs 3.6 times as fast as -3
- * for an output 3.7 % larger; -0 is faster still but 6 % larger. */
-#define DEFAULT_XZ_PRESET	1
 #define DEFAULT_THREADS		0
 
 static const char *prog = "rdb-pack";
@@ -139,44 +132,21 @@ report(const char *what, const struct pack_stats *st, double secs)
 }
 
 enum {
-	OPT_PASSFILE = 256, OPT_NO_ENCRYPT, OPT_KEYGEN, OPT_RAW, OPT_BLOCK,
-	OPT_ZSTD, OPT_XZ
+	OPT_KEYGEN = 256, OPT_RAW, OPT_BLOCK
 };
-
-/* Checks the level (-LEVEL) against the codec, as the stock tools take
- * them: zstd 1 to 19, xz 0 to 9; -1 keeps the codec's default. */
-static void
-check_level(struct pack_cfg *pc, int level, int block_size)
-{
-	if (pc->codec == PACK_XZ) {
-		if (level > 9)
-			usage_error("-%d: xz presets are -0 to -9", level);
-		pc->level = level >= 0 ? level : DEFAULT_XZ_PRESET;
-		return;
-	}
-	if (level == 0 || level > 19)
-		usage_error("-%d: zstd levels are -1 to -19", level);
-	/* -e is xz's extreme preset; zstd has none, and a silent no-op
-	 * would hide that the output is not what the option asked for. */
-	if (pc->extreme)
-		usage_error("-e (extreme) is an xz preset: add --xz");
-	if (block_size)
-		usage_error("--block-size is for --xz");
-	pc->level = level >= 0 ? level : DEFAULT_ZSTD_LEVEL;
-}
 
 /* The actions, one static function each (signify's verbs). */
 enum verb { VERB_PACK, VERB_UNPACK, VERB_KEYGEN, VERB_RECIPIENT };
 
 /* What the command line asked for, and the secrets read for it. */
 struct opts {
-	struct pack_cfg pc;
+	struct packopt po;
 	struct unpack_cfg uc;
 	struct cli_out co;
-	const char *rfile_paths[PACK_MAX_KEYS], *ifile_paths[PACK_MAX_KEYS];
-	struct secret rfiles[PACK_MAX_KEYS], ifiles[PACK_MAX_KEYS], pass;
-	const char *passfile, *out;
-	int nrfiles, nifiles, no_encrypt, raw, level;
+	const char *ifile_paths[PACK_MAX_KEYS];
+	struct secret ifiles[PACK_MAX_KEYS];
+	const char *out;
+	int nifiles, raw, level;
 	int decode, test;	/* -d, -t: unpacking; -t writes nothing */
 	int keygen, printrec;	/* --keygen, -y */
 };
@@ -190,17 +160,12 @@ parse_options(int argc, char *argv[], struct opts *o)
 		{ "test", no_argument, NULL, 't' },
 		{ "extreme", no_argument, NULL, 'e' },
 		{ "threads", required_argument, NULL, 'T' },
-		{ "recipient", required_argument, NULL, 'r' },
-		{ "recipients-file", required_argument, NULL, 'R' },
 		{ "identity", required_argument, NULL, 'i' },
-		{ "passphrase-file", required_argument, NULL, OPT_PASSFILE },
-		{ "no-encrypt", no_argument, NULL, OPT_NO_ENCRYPT },
 		{ "raw", no_argument, NULL, OPT_RAW },
 		{ "keygen", no_argument, NULL, OPT_KEYGEN },
 		{ "output", required_argument, NULL, 'o' },
 		{ "block-size", required_argument, NULL, OPT_BLOCK },
-		{ "zstd", no_argument, NULL, OPT_ZSTD },
-		{ "xz", no_argument, NULL, OPT_XZ },
+		PACKOPT_LONGOPTS,
 		{ "memlimit", required_argument, NULL, 'M' },
 		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
@@ -214,7 +179,7 @@ parse_options(int argc, char *argv[], struct opts *o)
 	for (;;) {
 		ind = optind;
 		c = getopt_long(argc, argv,
-		    "0123456789edtT:r:R:i:o:yM:" CLI_OUT_SHORTOPTS, longopts,
+		    "0123456789edtT:i:o:yM:" PACKOPT_SHORTOPTS CLI_OUT_SHORTOPTS, longopts,
 		    NULL);
 		if (c == -1)
 			break;
@@ -230,17 +195,11 @@ parse_options(int argc, char *argv[], struct opts *o)
 			continue;
 		}
 		digit_more = 0;
-		if (cli_out_option(&o->co, c))
+		if (cli_out_option(&o->co, c) || packopt_option(&o->po, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_ZSTD:
-			o->pc.codec = PACK_ZSTD;
-			break;
-		case OPT_XZ:
-			o->pc.codec = PACK_XZ;
-			break;
 		case 'e':
-			o->pc.extreme = 1;
+			o->po.pc.extreme = 1;
 			break;
 		case 'd':
 			o->decode = 1;
@@ -251,17 +210,7 @@ parse_options(int argc, char *argv[], struct opts *o)
 		case 'T':
 			if (opt_long(optarg, 0, 4096, &l, e) < 0)
 				usage_error("-T: %s", e);
-			o->pc.threads = o->uc.threads = (uint32_t)l;
-			break;
-		case 'r':
-			if (o->pc.nrecipients == PACK_MAX_KEYS)
-				usage_error("too many recipients");
-			o->pc.recipients[o->pc.nrecipients++] = optarg;
-			break;
-		case 'R':
-			if (o->nrfiles == PACK_MAX_KEYS)
-				usage_error("too many recipient files");
-			o->rfile_paths[o->nrfiles++] = optarg;
+			o->po.pc.threads = o->uc.threads = (uint32_t)l;
 			break;
 		case 'i':
 			if (o->nifiles == PACK_MAX_KEYS)
@@ -273,12 +222,6 @@ parse_options(int argc, char *argv[], struct opts *o)
 			break;
 		case 'y':
 			o->printrec = 1;
-			break;
-		case OPT_PASSFILE:
-			o->passfile = optarg;
-			break;
-		case OPT_NO_ENCRYPT:
-			o->no_encrypt = 1;
 			break;
 		case OPT_RAW:
 			o->raw = 1;
@@ -296,7 +239,7 @@ parse_options(int argc, char *argv[], struct opts *o)
 		case OPT_BLOCK:
 			if (opt_size(optarg, &u64, e) < 0)
 				usage_error("--block-size: %s", e);
-			o->pc.block_size = u64;
+			o->po.pc.block_size = u64;
 			break;
 		default:
 			cmd_other_option(c);
@@ -341,7 +284,7 @@ run(struct opts *o, enum verb verb)
 	progress_init(&pr, prog, cli_out_progress(&o->co), cli_input_size());
 	t0 = clock_now();
 	if (verb == VERB_PACK) {
-		struct pack *p = pack_new(&o->pc, io_sink_fd, &fdsink, e);
+		struct pack *p = pack_new(&o->po.pc, io_sink_fd, &fdsink, e);
 
 		rc = p == NULL ? -1 :
 		    io_pump(STDIN_FILENO, "<stdin>", pack_sink, p, &pr, e);
@@ -359,11 +302,9 @@ run(struct opts *o, enum verb verb)
 		unpack_free(u, &st);
 	}
 	progress_end(&pr);
-	for (i = 0; i < o->nrfiles; i++)
-		secret_free(&o->rfiles[i]);
+	packopt_free(&o->po);
 	for (i = 0; i < o->nifiles; i++)
 		secret_free(&o->ifiles[i]);
-	secret_free(&o->pass);
 	if (rc < 0)
 		errx(1, "%s%s", e, st.memlimit_hit ?
 		    " (raise it with --memlimit)" : "");
@@ -384,12 +325,12 @@ unpack_cmd(struct opts *o)
 	const char *env;
 	int i;
 
-	if (o->passfile == NULL &&
+	if (o->po.passfile == NULL &&
 	    (env = getenv("RDB_PACK_PASSPHRASE_FILE")) && *env)
-		o->passfile = env;
-	if (o->pc.nrecipients > 0 || o->nrfiles > 0 || o->no_encrypt)
+		o->po.passfile = env;
+	if (o->po.pc.nrecipients > 0 || o->po.nrfiles > 0 || o->po.no_encrypt)
 		usage_error("-r, -R and --no-encrypt are for packing");
-	if (o->nifiles == 0 && o->passfile == NULL &&
+	if (o->nifiles == 0 && o->po.passfile == NULL &&
 	    (env = getenv("RDB_PACK_IDENTITY_FILE")) && *env)
 		o->ifile_paths[o->nifiles++] = env;
 	for (i = 0; i < o->nifiles; i++) {
@@ -397,9 +338,9 @@ unpack_cmd(struct opts *o)
 		    o->co.quiet);
 		o->uc.identity_files[o->uc.nidentity_files++] = &o->ifiles[i];
 	}
-	if (o->passfile != NULL) {
-		cmd_read_secret(&o->pass, o->passfile, 1, o->co.quiet);
-		o->uc.passphrase = &o->pass;
+	if (o->po.passfile != NULL) {
+		cmd_read_secret(&o->po.pass, o->po.passfile, 1, o->co.quiet);
+		o->uc.passphrase = &o->po.pass;
 	}
 	o->uc.raw = o->raw;
 	return run(o, VERB_UNPACK);
@@ -410,42 +351,10 @@ unpack_cmd(struct opts *o)
 static int
 pack_cmd(struct opts *o)
 {
-	struct pack_cfg *pc = &o->pc;
-	const char *env;
-	char e[ERRSTR_LEN];
-	int i, nokeys;
-
-	nokeys = pc->nrecipients == 0 && o->nrfiles == 0;
-	if (o->passfile == NULL && nokeys && !o->no_encrypt &&
-	    (env = getenv("RDB_PACK_PASSPHRASE_FILE")) && *env)
-		o->passfile = env;
 	if (o->nifiles > 0 || o->raw || o->uc.memlimit > 0)
 		usage_error("-i, -M and --raw are for -d and -t");
-	check_level(pc, o->level, pc->block_size != 0);
-	if (nokeys && o->passfile == NULL && !o->no_encrypt &&
-	    (env = getenv("RDB_PACK_RECIPIENTS_FILE")) && *env)
-		o->rfile_paths[o->nrfiles++] = env;
-	nokeys = pc->nrecipients == 0 && o->nrfiles == 0;
-	if (o->no_encrypt && (!nokeys || o->passfile != NULL))
-		usage_error("--no-encrypt conflicts with recipients and passphrases");
-	if (o->passfile != NULL && !nokeys)
-		usage_error("a passphrase cannot be combined with recipients");
-	if (nokeys && o->passfile == NULL && !o->no_encrypt)
-		usage_error("no recipient (-r, -R), passphrase (--passphrase-file) or --no-encrypt: refusing to write plaintext");
-	for (i = 0; i < o->nrfiles; i++) {
-		/* Recipients are public: no warning for their files. */
-		if (secret_read_file(&o->rfiles[i], o->rfile_paths[i], 0,
-		    e) < 0)
-			errx(1, "%s", e);
-		pc->recipient_files[pc->nrecipient_files++] = &o->rfiles[i];
-	}
-	if (o->passfile != NULL) {
-		cmd_read_secret(&o->pass, o->passfile, 1, o->co.quiet);
-		if (o->pass.len == 0)
-			errx(1, "%s: empty passphrase", o->passfile);
-		pc->passphrase = &o->pass;
-	}
-	pc->encrypt = !o->no_encrypt;
+	packopt_level(&o->po.pc, o->level, o->po.pc.block_size != 0);
+	packopt_keys(&o->po, o->co.quiet);
 	return run(o, VERB_PACK);
 }
 
@@ -456,8 +365,8 @@ main(int argc, char *argv[])
 	char e[ERRSTR_LEN];
 
 	memset(&o, 0, sizeof(o));
-	o.pc.codec = PACK_ZSTD;
-	o.pc.threads = DEFAULT_THREADS;
+	o.po.pc.codec = PACK_ZSTD;
+	o.po.pc.threads = DEFAULT_THREADS;
 	o.uc.threads = DEFAULT_THREADS;
 	o.level = -1;
 	if (cli_init(e) < 0)

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "cmdtls.h"
+#include "redisopt.h"
 #include "cli.h"
 #include "io.h"
 #include "opt.h"
@@ -36,20 +37,6 @@ usage(FILE *f)
 	    "                [--dir DIR] [--dbfilename NAME] [--sync] [--timeout SECS]\n"
 	    "                [--remove] [--no-follow] [--info-file FILE] [-v | -q] [--progress | --no-progress]\n"
 	    "                > dump.rdb\n");
-}
-
-/* The password: --pass-file, else REDISCLI_AUTH, as redis-cli reads it. */
-static void
-get_password(struct secret *s, const char *file, int quiet)
-{
-	char e[ERRSTR_LEN];
-
-	if (file != NULL) {
-		cmd_read_secret(s, file, 1, quiet);
-		return;
-	}
-	if (secret_from_env(s, "REDISCLI_AUTH", e) < 0)
-		errx(1, "%s", e);
 }
 
 static void
@@ -76,7 +63,7 @@ report(const struct snap_result *r, int sync, double secs)
 }
 
 enum {
-	OPT_USER = 256, OPT_PASSFILE, OPT_DIR, OPT_DBFILENAME, OPT_SYNC,
+	OPT_DIR = 256, OPT_DBFILENAME, OPT_SYNC,
 	OPT_TIMEOUT, OPT_REMOVE, OPT_INFO_FILE, OPT_NO_FOLLOW
 };
 
@@ -105,11 +92,9 @@ write_info_file(const char *path, const struct snap_result *r)
 
 /* What the command line asks for. */
 struct args {
-	struct redis_conn	 rc;
+	struct redisopt		 ro;
 	struct snap_opts	 so;
-	struct tls_opts		 to;
 	struct cli_out		 co;
-	const char		*passfile;
 	const char		*info_file;
 	int			 sync;
 };
@@ -118,11 +103,7 @@ static void
 parse_options(int argc, char *argv[], struct args *a)
 {
 	static const struct option longopts[] = {
-		{ "host", required_argument, NULL, 'h' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "pass-file", required_argument, NULL, OPT_PASSFILE },
+		REDISOPT_LONGOPTS,
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ "dbfilename", required_argument, NULL, OPT_DBFILENAME },
 		{ "sync", no_argument, NULL, OPT_SYNC },
@@ -130,39 +111,21 @@ parse_options(int argc, char *argv[], struct args *a)
 		{ "remove", no_argument, NULL, OPT_REMOVE },
 		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
 		{ "info-file", required_argument, NULL, OPT_INFO_FILE },
-		TLS_LONGOPTS,
 		CLI_OUT_LONGOPTS,
 		CMD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	char e[ERRSTR_LEN];
 	uint64_t secs;
-	long l;
 	int ch;
 
 	cli_out_init(&a->co);
-	while ((ch = getopt_long(argc, argv, "h:p:s:" CLI_OUT_SHORTOPTS, longopts,
-	    NULL)) != -1) {
-		if (cli_out_option(&a->co, ch) || tls_option(&a->to, ch, optarg))
+	while ((ch = getopt_long(argc, argv, REDISOPT_SHORTOPTS
+	    CLI_OUT_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_out_option(&a->co, ch) || redisopt_option(&a->ro, ch,
+		    optarg))
 			continue;
 		switch (ch) {
-		case 'h':
-			a->rc.host = optarg;
-			break;
-		case 'p':
-			if (opt_long(optarg, 1, 65535, &l, e) < 0)
-				usage_error("-p: %s", e);
-			a->rc.port = (int)l;
-			break;
-		case 's':
-			a->rc.sock = optarg;
-			break;
-		case OPT_USER:
-			a->rc.user = optarg;
-			break;
-		case OPT_PASSFILE:
-			a->passfile = optarg;
-			break;
 		case OPT_DIR:
 			a->so.dir = optarg;
 			break;
@@ -177,7 +140,7 @@ parse_options(int argc, char *argv[], struct args *a)
 				usage_error("--timeout: %s", e);
 			if (secs == 0 || secs > 365L * 24 * 3600)
 				usage_error("--timeout: out of range");
-			a->so.timeout_ms = a->rc.timeout_ms = (long)secs * 1000;
+			a->so.timeout_ms = a->ro.rc.timeout_ms = (long)secs * 1000;
 			break;
 		case OPT_REMOVE:
 			a->so.remove = 1;
@@ -198,11 +161,7 @@ parse_options(int argc, char *argv[], struct args *a)
 	    a->so.dbfilename != NULL || a->so.no_follow))
 		usage_error("--remove, --dir, --dbfilename and --no-follow are "
 		    "for local mode, not --sync");
-	if (a->rc.sock != NULL && (a->rc.host != NULL || a->rc.port != 0))
-		usage_error("-s does not go with -h or -p");
-	if (a->rc.sock != NULL && a->to.on)
-		usage_error("--tls does not go with -s (Redis has no TLS on "
-		    "unix sockets)");
+	redisopt_check(&a->ro);
 }
 
 /* The connection, TLS and AUTH done; the password is wiped here. */
@@ -210,24 +169,17 @@ static struct redis_ctx *
 connect_server(struct args *a)
 {
 	struct redis_ctx *c;
-	struct secret pass;
 	char e[ERRSTR_LEN], tlsdesc[256];
 
-	memset(&pass, 0, sizeof(pass));
-	get_password(&pass, a->passfile, a->co.quiet);
-	if (pass.buf != NULL) {
-		a->rc.pass = pass.buf;
-		a->rc.pass_len = pass.len;
-	}
-	c = redis_connect(&a->rc, NULL, e);
-	secret_free(&pass);
-	a->rc.pass = NULL;
+	c = redis_connect(&a->ro.rc, NULL, e);
+	secret_free(&a->ro.pass);
+	a->ro.rc.pass = NULL;
 	if (c == NULL)
 		errx(1, "%s", e);
 	if (a->co.verbose && !a->co.quiet &&
 	    redis_tls_describe(c, tlsdesc, sizeof(tlsdesc)) == 0)
 		fprintf(stderr, "%s: connected to %s over %s\n", prog,
-		    redis_name(&a->rc), tlsdesc);
+		    redis_name(&a->ro.rc), tlsdesc);
 	return c;
 }
 
@@ -248,7 +200,7 @@ main(int argc, char *argv[])
 	if (cli_init(e) < 0)
 		errx(1, "%s", e);
 	parse_options(argc, argv, &a);
-	a.rc.tls = cmd_tls_ctx(&a.to, a.co.quiet);
+	redisopt_prepare(&a.ro, a.co.quiet);
 	if (cli_binary_out(STDOUT_FILENO, e) < 0)
 		errx(1, "%s", e);
 	c = connect_server(&a);
@@ -271,7 +223,7 @@ main(int argc, char *argv[])
 	}
 	progress_end(&pr);
 	redis_free(c);
-	tls_ctx_free(a.rc.tls);
+	redisopt_free(&a.ro);
 	if (failed)
 		errx(1, "%s", e);
 	if (a.info_file != NULL)

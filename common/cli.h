@@ -36,11 +36,14 @@ struct cli_out {
  * collide: far above getopt's characters and above the programs' own
  * (256...).  The swift set is SWIFT_LONGOPTS (common/swift.h), the output
  * set CLI_OUT_LONGOPTS (below), --help and --version CMD_LONGOPTS
- * (cmd/cmd.h). */
+ * (cmd/cmd.h), the packing options PACKOPT_LONGOPTS (cmd/packopt.h), the connection
+ * options REDISOPT_LONGOPTS (cmd/redisopt.h). */
 enum {
 	SWIFT_OPT_RETRIES = 512, SWIFT_OPT_INSECURE,
 	CLI_OPT_PROGRESS = 768, CLI_OPT_NO_PROGRESS,
-	CMD_OPT_HELP = 1024, CMD_OPT_VERSION
+	CMD_OPT_HELP = 1024, CMD_OPT_VERSION,
+	PACK_OPT_PASSFILE = 1280, PACK_OPT_NO_ENCRYPT, PACK_OPT_ZSTD,
+	PACK_OPT_XZ, REDIS_OPT_USER = 1536, REDIS_OPT_PASSFILE
 };
 #define CLI_OUT_SHORTOPTS	"vq"
 #define CLI_OUT_LONGOPTS \

@@ -57,6 +57,10 @@ void redis_free(struct redis_ctx *c);
  * or -1 with the reason in redis_errstr(c). */
 int redis_append(struct redis_ctx *c, int argc, const char **argv);
 
+/* Queues bytes already in the protocol (a replica's REPLCONF ACK);
+ * returns 0 or -1 (redis_errstr). */
+int redis_append_raw(struct redis_ctx *c, const void *buf, size_t len);
+
 /* Writes out what is queued; returns 0 or -1 (redis_errstr). */
 int redis_flush(struct redis_ctx *c);
 

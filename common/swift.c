@@ -232,3 +232,90 @@ swift_info(struct swift_ctx *c, struct swift_limits *l, char *errstr)
 		l->max_manifest_segments = 2;
 	return 0;
 }
+
+/* A listing page is at most container_listing_limit (10000 by default)
+ * entries of at most 1 KiB names each. */
+#define LIST_PAGE_MAX	(64 * 1024 * 1024)
+
+/* One page after marker; returns the entry count, or -1. */
+static int
+list_page(struct swift_ctx *c, const char *container, const char *eprefix,
+    char **marker, swift_list_fn fn, void *arg, char *errstr)
+{
+	char *emarker = NULL, *query = NULL, why[ERRSTR_LEN];
+	const struct json *k, *last = NULL;
+	struct swift_req r;
+	struct swift_resp resp;
+	struct json *j;
+	int n = 0, rc;
+
+	if ((*marker != NULL && (emarker = swift_urlencode(*marker, 0)) ==
+	    NULL) || asprintf(&query, "format=json%s%s%s%s",
+	    eprefix ? "&prefix=" : "", eprefix ? eprefix : "",
+	    emarker ? "&marker=" : "", emarker ? emarker : "") < 0) {
+		free(emarker);
+		return errstr_set(errstr, "GET %s: out of memory", container);
+	}
+	free(emarker);
+	memset(&r, 0, sizeof(r));
+	r.method = "GET";
+	r.container = container;
+	r.query = query;
+	r.capture_max = LIST_PAGE_MAX;
+	rc = swift_request(c, &r, &resp, errstr);
+	free(query);
+	if (rc < 0)
+		return -1;
+	if (resp.status == 404 || resp.status == 204 || resp.status != 200) {
+		free(resp.body);
+		if (resp.status == 204)
+			return 0;
+		if (resp.status == 404)
+			return errstr_set(errstr, "%s: container not found",
+			    container);
+		return errstr_set(errstr, "GET %s: HTTP %ld", container,
+		    resp.status);
+	}
+	j = json_parse(resp.body ? resp.body : "", resp.body_len, why);
+	free(resp.body);
+	if (j == NULL || j->type != JSON_ARRAY) {
+		errstr_set(errstr, "GET %s: listing: %s", container,
+		    j == NULL ? why : "not a list");
+		json_free(j);
+		return -1;
+	}
+	for (k = j->child; k != NULL && rc == 0; k = k->next, n++) {
+		if (json_get_str(k, "name") == NULL)
+			rc = errstr_set(errstr, "GET %s: listing: an entry "
+			    "without a name", container);
+		else
+			rc = fn(arg, k, errstr);
+		last = k;
+	}
+	free(*marker);
+	*marker = last != NULL && rc == 0 ?
+	    strdup(json_get_str(last, "name")) : NULL;
+	if (rc == 0 && last != NULL && *marker == NULL)
+		rc = errstr_set(errstr, "GET %s: out of memory", container);
+	json_free(j);
+	return rc < 0 ? -1 : n;
+}
+
+int
+swift_list(struct swift_ctx *c, const char *container, const char *prefix,
+    swift_list_fn fn, void *arg, char *errstr)
+{
+	char *eprefix = NULL, *marker = NULL;
+	int n;
+
+	if (prefix != NULL && (eprefix = swift_urlencode(prefix, 0)) == NULL)
+		return errstr_set(errstr, "GET %s: out of memory", container);
+	/* Pages are as long as the cluster's container_listing_limit; only
+	 * an empty one ends the listing. */
+	do
+		n = list_page(c, container, eprefix, &marker, fn, arg, errstr);
+	while (n > 0);
+	free(marker);
+	free(eprefix);
+	return n < 0 ? -1 : 0;
+}

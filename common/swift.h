@@ -134,6 +134,19 @@ int swift_request(struct swift_ctx *c, const struct swift_req *r,
  * value is never quoted: it may be a secret). */
 int swift_header_check(const char *line, char *errstr);
 
+struct json;
+
+/* Called with each entry of a listing, in Swift's order; returns 0, or -1
+ * with errstr set to stop. */
+typedef int (*swift_list_fn)(void *arg, const struct json *entry,
+    char *errstr);
+
+/* Lists container (objects starting with prefix, NULL for all) through
+ * every page; returns 0, or -1 with "GET CONTAINER: why" ("CONTAINER:
+ * container not found" for a 404) or the callback's errstr. */
+int swift_list(struct swift_ctx *c, const char *container,
+    const char *prefix, swift_list_fn fn, void *arg, char *errstr);
+
 /* Reads /info for the large-object limits (defaults when the cluster does
  * not publish them); returns 0 or -1. */
 int swift_info(struct swift_ctx *c, struct swift_limits *l, char *errstr);
