@@ -11,7 +11,7 @@ PITR=$RDBPIPE_TOP/tests/lib/pitr-writer.py
 ARCH=test/src/archive
 
 teardown() {
-	[ -z "${APID:-}" ] || ! pid_alive "$APID" || kill -9 "$APID"
+	if [ -n "${APID:-}" ] && pid_alive "$APID"; then kill -9 "$APID"; fi
 	common_teardown
 }
 
