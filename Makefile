@@ -112,7 +112,8 @@ SBIN_PROGS = $(filter rdb-install,$(PROGS))
 BIN_PROGS  = $(filter-out $(SBIN_PROGS),$(PROGS))
 EXAMPLES   = contrib/cron.d/redis-backup contrib/systemd/redis-backup.service \
 	     contrib/systemd/redis-backup.sysusers.conf contrib/systemd/redis-backup.tmpfiles.conf \
-	     contrib/systemd/redis-backup.timer contrib/redis-backup.default
+	     contrib/systemd/redis-backup.timer contrib/redis-backup.default \
+	     contrib/systemd/aof-archive@.service
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \

@@ -25,14 +25,6 @@
 #include "progress.h"
 #include "secret.h"
 
-/* Measured on the bench RDB and Redis's test RDBs (README, "Choosing the
- * default level"): zstd -7 is the fastest level whose output is no larger
- * than xz -1's (0.992 of it), for an eighth of xz -1's CPU time; -6 is a
- * quarter cheaper again but 0.8 % larger than xz -1. */
-#define DEFAULT_ZSTD_LEVEL	7
-/* Measured on the bench RDB (README): xz -1 runs 3.6 times as fast as -3
- * for an output 3.7 % larger; -0 is faster still but 6 % larger. */
-#define DEFAULT_XZ_PRESET	1
 #define DEFAULT_THREADS		0
 
 static const char *prog = "rdb-pack";
@@ -139,29 +131,7 @@ report(const char *what, const struct pack_stats *st, double secs)
 	fprintf(stderr, "\n");
 }
 
-enum { OPT_BLOCK = 256, OPT_ZSTD, OPT_XZ };
-
-/* Checks the level (-LEVEL) against the codec, as the stock tools take
- * them: zstd 1 to 19, xz 0 to 9; -1 keeps the codec's default. */
-static void
-check_level(struct pack_cfg *pc, int level, int block_size)
-{
-	if (pc->codec == PACK_XZ) {
-		if (level > 9)
-			usage_error("-%d: xz presets are -0 to -9", level);
-		pc->level = level >= 0 ? level : DEFAULT_XZ_PRESET;
-		return;
-	}
-	if (level == 0 || level > 19)
-		usage_error("-%d: zstd levels are -1 to -19", level);
-	/* -e is xz's extreme preset; zstd has none, and a silent no-op
-	 * would hide that the output is not what the option asked for. */
-	if (pc->extreme)
-		usage_error("-e (extreme) is an xz preset: add --xz");
-	if (block_size)
-		usage_error("--block-size is for --xz");
-	pc->level = level >= 0 ? level : DEFAULT_ZSTD_LEVEL;
-}
+enum { OPT_BLOCK = 256 };
 
 /* The actions, one static function each (signify's verbs). */
 enum verb { VERB_PACK, VERB_UNPACK, VERB_KEYGEN, VERB_RECIPIENT };
@@ -171,11 +141,9 @@ struct opts {
 	struct pack_cfg pc;
 	struct unpack_cfg uc;
 	struct cli_out co;
-	struct packcmd_keys keys;	/* -i, --passphrase-file (both ways) */
-	const char *rfile_paths[PACK_MAX_KEYS];
-	struct secret rfiles[PACK_MAX_KEYS];
+	struct packcmd_keys keys;	/* -i, -r, -R, --passphrase-file */
 	const char *out;
-	int nrfiles, no_encrypt, raw, level;
+	int raw, level;
 	int decode, test;	/* -d, -t: unpacking; -t writes nothing */
 	int keygen, printrec;	/* --keygen, -y */
 };
@@ -193,13 +161,13 @@ parse_options(int argc, char *argv[], struct opts *o)
 		CMD_ARG("recipients-file", 'R'),
 		CMD_ARG("identity", 'i'),
 		CMD_STR("passphrase-file", 0, &o->keys.passfile),
-		CMD_FLAG("no-encrypt", 0, &o->no_encrypt),
+		CMD_FLAG("no-encrypt", 0, &o->keys.no_encrypt),
 		CMD_FLAG("raw", 0, &o->raw),
 		CMD_FLAG("keygen", 0, &o->keygen),
 		CMD_STR("output", 'o', &o->out),
 		CMD_ARG("block-size", OPT_BLOCK),
-		CMD_NOARG("zstd", OPT_ZSTD),
-		CMD_NOARG("xz", OPT_XZ),
+		CMD_NOARG("zstd", PACK_OPT_ZSTD),
+		CMD_NOARG("xz", PACK_OPT_XZ),
 		CMD_ARG("memlimit", 'M'),
 		CMD_FLAG(NULL, 'y', &o->printrec),
 		CMD_SET(cmd_out_set),
@@ -229,29 +197,14 @@ parse_options(int argc, char *argv[], struct opts *o)
 			continue;
 		}
 		digit_more = 0;
-		if (c == 0 || cli_out_option(&o->co, c))
+		if (c == 0 || cli_out_option(&o->co, c) ||
+		    packcmd_option(&o->keys, &o->pc, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_ZSTD:
-			o->pc.codec = PACK_ZSTD;
-			break;
-		case OPT_XZ:
-			o->pc.codec = PACK_XZ;
-			break;
 		case 'T':
 			if (opt_long(optarg, 0, 4096, &l, e) < 0)
 				usage_error("-T: %s", e);
 			o->pc.threads = o->uc.threads = (uint32_t)l;
-			break;
-		case 'r':
-			if (o->pc.nrecipients == PACK_MAX_KEYS)
-				usage_error("too many recipients");
-			o->pc.recipients[o->pc.nrecipients++] = optarg;
-			break;
-		case 'R':
-			if (o->nrfiles == PACK_MAX_KEYS)
-				usage_error("too many recipient files");
-			o->rfile_paths[o->nrfiles++] = optarg;
 			break;
 		case 'i':
 			packcmd_identity(&o->keys, optarg);
@@ -302,7 +255,7 @@ run(struct opts *o, enum verb verb)
 	struct progress pr;
 	char e[ERRSTR_LEN];
 	double t0;
-	int i, rc;
+	int rc;
 
 	memset(&st, 0, sizeof(st));
 	if (!o->test && cli_binary_out(STDOUT_FILENO, e) < 0)
@@ -329,8 +282,6 @@ run(struct opts *o, enum verb verb)
 		unpack_free(u, &st);
 	}
 	progress_end(&pr);
-	for (i = 0; i < o->nrfiles; i++)
-		secret_free(&o->rfiles[i]);
 	packcmd_keys_free(&o->keys);
 	if (rc < 0)
 		errx(1, "%s%s", e, st.memlimit_hit ?
@@ -349,7 +300,8 @@ run(struct opts *o, enum verb verb)
 static int
 unpack_cmd(struct opts *o)
 {
-	if (o->pc.nrecipients > 0 || o->nrfiles > 0 || o->no_encrypt)
+	if (o->pc.nrecipients > 0 || o->keys.nrfiles > 0 ||
+	    o->keys.no_encrypt)
 		usage_error("-r, -R and --no-encrypt are for packing");
 	packcmd_unpack_keys(&o->keys, &o->uc, o->co.quiet);
 	o->uc.raw = o->raw;
@@ -361,43 +313,10 @@ unpack_cmd(struct opts *o)
 static int
 pack_cmd(struct opts *o)
 {
-	struct pack_cfg *pc = &o->pc;
-	const char *env;
-	char e[ERRSTR_LEN];
-	int i, nokeys;
-
-	nokeys = pc->nrecipients == 0 && o->nrfiles == 0;
-	if (o->keys.passfile == NULL && nokeys && !o->no_encrypt &&
-	    (env = getenv("RDB_PACK_PASSPHRASE_FILE")) && *env)
-		o->keys.passfile = env;
 	if (o->keys.nifiles > 0 || o->raw || o->uc.memlimit > 0)
 		usage_error("-i, -M and --raw are for -d and -t");
-	check_level(pc, o->level, pc->block_size != 0);
-	if (nokeys && o->keys.passfile == NULL && !o->no_encrypt &&
-	    (env = getenv("RDB_PACK_RECIPIENTS_FILE")) && *env)
-		o->rfile_paths[o->nrfiles++] = env;
-	nokeys = pc->nrecipients == 0 && o->nrfiles == 0;
-	if (o->no_encrypt && (!nokeys || o->keys.passfile != NULL))
-		usage_error("--no-encrypt conflicts with recipients and passphrases");
-	if (o->keys.passfile != NULL && !nokeys)
-		usage_error("a passphrase cannot be combined with recipients");
-	if (nokeys && o->keys.passfile == NULL && !o->no_encrypt)
-		usage_error("no recipient (-r, -R), passphrase (--passphrase-file) or --no-encrypt: refusing to write plaintext");
-	for (i = 0; i < o->nrfiles; i++) {
-		/* Recipients are public: no warning for their files. */
-		if (secret_read_file(&o->rfiles[i], o->rfile_paths[i], 0,
-		    e) < 0)
-			errx(1, "%s", e);
-		pc->recipient_files[pc->nrecipient_files++] = &o->rfiles[i];
-	}
-	if (o->keys.passfile != NULL) {
-		cmd_read_secret(&o->keys.pass, o->keys.passfile, 1,
-		    o->co.quiet);
-		if (o->keys.pass.len == 0)
-			errx(1, "%s: empty passphrase", o->keys.passfile);
-		pc->passphrase = &o->keys.pass;
-	}
-	pc->encrypt = !o->no_encrypt;
+	packcmd_level(&o->pc, o->level, o->pc.block_size != 0);
+	packcmd_pack_keys(&o->keys, &o->pc, o->co.quiet);
 	return run(o, VERB_PACK);
 }
 

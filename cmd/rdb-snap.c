@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "cmdtls.h"
+#include "redisopt.h"
 #include "cli.h"
 #include "io.h"
 #include "opt.h"
@@ -36,20 +37,6 @@ usage(FILE *f)
 	    "                [--dir DIR] [--dbfilename NAME] [--sync] [--timeout SECS]\n"
 	    "                [--remove] [--no-follow] [--info-file FILE] [-v | -q] [--progress | --no-progress]\n"
 	    "                > dump.rdb\n");
-}
-
-/* The password: --pass-file, else REDISCLI_AUTH, as redis-cli reads it. */
-static void
-get_password(struct secret *s, const char *file, int quiet)
-{
-	char e[ERRSTR_LEN];
-
-	if (file != NULL) {
-		cmd_read_secret(s, file, 1, quiet);
-		return;
-	}
-	if (secret_from_env(s, "REDISCLI_AUTH", e) < 0)
-		errx(1, "%s", e);
 }
 
 static void
@@ -102,11 +89,9 @@ write_info_file(const char *path, const struct snap_result *r)
 
 /* What the command line asks for. */
 struct args {
-	struct redis_conn	 rc;
+	struct redisopt		 ro;
 	struct snap_opts	 so;
-	struct tls_opts		 to;
 	struct cli_out		 co;
-	const char		*passfile;
 	const char		*info_file;
 	int			 sync;
 };
@@ -115,11 +100,7 @@ static void
 parse_options(int argc, char *argv[], struct args *a)
 {
 	const struct cmd_opt rows[] = {
-		CMD_STR("host", 'h', &a->rc.host),
-		CMD_ARG("port", 'p'),
-		CMD_STR("socket", 's', &a->rc.sock),
-		CMD_STR("user", 0, &a->rc.user),
-		CMD_STR("pass-file", 0, &a->passfile),
+		CMD_SET(redis_set),
 		CMD_STR("dir", 0, &a->so.dir),
 		CMD_STR("dbfilename", 0, &a->so.dbfilename),
 		CMD_FLAG("sync", 0, &a->sync),
@@ -135,27 +116,21 @@ parse_options(int argc, char *argv[], struct args *a)
 	struct cmd_getopt g;
 	char e[ERRSTR_LEN];
 	uint64_t secs;
-	long l;
 	int ch;
 
 	cli_out_init(&a->co);
 	cmd_getopt_init(&g, rows, NULL);
 	while ((ch = cmd_getopt(&g, argc, argv)) != -1) {
 		if (ch == 0 || cli_out_option(&a->co, ch) ||
-		    tls_option(&a->to, ch, optarg))
+		    redisopt_option(&a->ro, ch, optarg))
 			continue;
 		switch (ch) {
-		case 'p':
-			if (opt_long(optarg, 1, 65535, &l, e) < 0)
-				usage_error("-p: %s", e);
-			a->rc.port = (int)l;
-			break;
 		case OPT_TIMEOUT:
 			if (opt_duration(optarg, &secs, e) < 0)
 				usage_error("--timeout: %s", e);
 			if (secs == 0 || secs > 365L * 24 * 3600)
 				usage_error("--timeout: out of range");
-			a->so.timeout_ms = a->rc.timeout_ms = (long)secs * 1000;
+			a->so.timeout_ms = a->ro.rc.timeout_ms = (long)secs * 1000;
 			break;
 		default:
 			cmd_other_option(ch);
@@ -167,11 +142,7 @@ parse_options(int argc, char *argv[], struct args *a)
 	    a->so.dbfilename != NULL || a->so.no_follow))
 		usage_error("--remove, --dir, --dbfilename and --no-follow are "
 		    "for local mode, not --sync");
-	if (a->rc.sock != NULL && (a->rc.host != NULL || a->rc.port != 0))
-		usage_error("-s does not go with -h or -p");
-	if (a->rc.sock != NULL && a->to.on)
-		usage_error("--tls does not go with -s (Redis has no TLS on "
-		    "unix sockets)");
+	redisopt_check(&a->ro);
 }
 
 /* The connection, TLS and AUTH done; the password is wiped here. */
@@ -183,20 +154,20 @@ connect_server(struct args *a)
 	char e[ERRSTR_LEN], tlsdesc[256];
 
 	memset(&pass, 0, sizeof(pass));
-	get_password(&pass, a->passfile, a->co.quiet);
+	redisopt_password(&a->ro, &pass, a->co.quiet);
 	if (pass.buf != NULL) {
-		a->rc.pass = pass.buf;
-		a->rc.pass_len = pass.len;
+		a->ro.rc.pass = pass.buf;
+		a->ro.rc.pass_len = pass.len;
 	}
-	c = redis_connect(&a->rc, NULL, e);
+	c = redis_connect(&a->ro.rc, NULL, e);
 	secret_free(&pass);
-	a->rc.pass = NULL;
+	a->ro.rc.pass = NULL;
 	if (c == NULL)
 		errx(1, "%s", e);
 	if (a->co.verbose && !a->co.quiet &&
 	    redis_tls_describe(c, tlsdesc, sizeof(tlsdesc)) == 0)
 		fprintf(stderr, "%s: connected to %s over %s\n", prog,
-		    redis_name(&a->rc), tlsdesc);
+		    redis_name(&a->ro.rc), tlsdesc);
 	return c;
 }
 
@@ -217,7 +188,7 @@ main(int argc, char *argv[])
 	if (cli_init(e) < 0)
 		errx(1, "%s", e);
 	parse_options(argc, argv, &a);
-	a.rc.tls = cmd_tls_ctx(&a.to, a.co.quiet);
+	a.ro.rc.tls = cmd_tls_ctx(&a.ro.to, a.co.quiet);
 	if (cli_binary_out(STDOUT_FILENO, e) < 0)
 		errx(1, "%s", e);
 	c = connect_server(&a);
@@ -240,7 +211,7 @@ main(int argc, char *argv[])
 	}
 	progress_end(&pr);
 	redis_free(c);
-	tls_ctx_free(a.rc.tls);
+	tls_ctx_free(a.ro.rc.tls);
 	if (failed)
 		errx(1, "%s", e);
 	if (a.info_file != NULL)

@@ -37,11 +37,14 @@ struct cli_out {
  * (256...).  The swift set is SWIFT_LONGOPTS (common/swift.h), the output
  * set CLI_OUT_LONGOPTS (below), --help and --version CMD_LONGOPTS
  * (cmd/cmd.h), which gives the options a program only stores values from
- * CMD_OPT_AUTO on. */
+ * CMD_OPT_AUTO on; the packing options' set is cmd/packopt.h's, the
+ * connection options' cmd/redisopt.h's. */
 enum {
 	SWIFT_OPT_RETRIES = 512, SWIFT_OPT_INSECURE,
 	CLI_OPT_PROGRESS = 768, CLI_OPT_NO_PROGRESS,
 	CMD_OPT_HELP = 1024, CMD_OPT_VERSION,
+	PACK_OPT_ZSTD = 1280, PACK_OPT_XZ,
+	REDIS_OPT_USER = 1536, REDIS_OPT_PASSFILE,
 	CMD_OPT_AUTO = 2048	/* cmd/cmd.h's long-only stored options */
 };
 #define CLI_OUT_SHORTOPTS	"vq"

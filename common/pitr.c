@@ -25,8 +25,8 @@ pitr_trailer(char *out, size_t len, const char *replid, uint64_t start,
 
 	if (!archive_replid_ok(replid))
 		return -1;
-	n = snprintf(out, len, TRAILER_TAG "%s:%" PRIu64 "-%" PRIu64 "\r\n",
-	    replid, start, end);
+	n = snprintf(out, len, TRAILER_TAG "%s:%020" PRIu64 "-%020" PRIu64
+	    "\r\n", replid, start, end);
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 

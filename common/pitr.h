@@ -42,7 +42,8 @@
 #define PITR_TAIL_MAX		128
 
 /* Writes the trailer of chunk START-END of replid, the last line of its
- * plaintext ("#rdbpipe:REPLID:START-END\r\n", offsets in decimal), into
+ * plaintext ("#rdbpipe:REPLID:START-END\r\n", offsets zero-padded to 20 digits as
+ * in the object's name), into
  * out; returns its length, or -1 when it does not fit. */
 int pitr_trailer(char *out, size_t len, const char *replid, uint64_t start,
     uint64_t end);

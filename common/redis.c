@@ -88,22 +88,29 @@ conn_io(struct redis_ctx *c, void *rbuf, const void *wbuf, size_t len,
 }
 
 int
+redis_append_raw(struct redis_ctx *c, const void *buf, size_t len)
+{
+	char *nbuf;
+
+	if ((nbuf = realloc(c->obuf, c->olen + len)) == NULL)
+		return fail(c, REDIS_ERR_OOM, "out of memory");
+	memcpy(nbuf + c->olen, buf, len);
+	c->obuf = nbuf;
+	c->olen += len;
+	return 0;
+}
+
+int
 redis_append(struct redis_ctx *c, int argc, const char **argv)
 {
-	char *cmd, *nbuf;
-	int len;
+	char *cmd;
+	int len, rc;
 
 	if ((len = redisFormatCommandArgv(&cmd, argc, argv, NULL)) < 0)
 		return fail(c, REDIS_ERR_OOM, "out of memory");
-	if ((nbuf = realloc(c->obuf, c->olen + (size_t)len)) == NULL) {
-		redisFreeCommand(cmd);
-		return fail(c, REDIS_ERR_OOM, "out of memory");
-	}
-	memcpy(nbuf + c->olen, cmd, (size_t)len);
-	c->obuf = nbuf;
-	c->olen += (size_t)len;
+	rc = redis_append_raw(c, cmd, (size_t)len);
 	redisFreeCommand(cmd);
-	return 0;
+	return rc;
 }
 
 /* Writes all of buf; returns 0 or -1 (c broken). */
@@ -177,6 +184,20 @@ redis_read(struct redis_ctx *c, void *buf, size_t len, char *errstr)
 		return (ssize_t)n;
 	}
 	return conn_io(c, buf, NULL, len, errstr);
+}
+
+int
+redis_readable(struct redis_ctx *c, long ms)
+{
+	struct pollfd p = { c->fd, POLLIN, 0 };
+	int n;
+
+	if (c->reader->len > c->reader->pos ||
+	    (c->tls != NULL && tls_pending(c->tls)))
+		return 1;
+	if ((n = poll(&p, 1, (int)ms)) < 0)
+		return errno == EINTR ? 0 : -1;
+	return n > 0;
 }
 
 const char *

@@ -57,6 +57,10 @@ void redis_free(struct redis_ctx *c);
  * or -1 with the reason in redis_errstr(c). */
 int redis_append(struct redis_ctx *c, int argc, const char **argv);
 
+/* Queues bytes already in the protocol (a replica's REPLCONF ACK);
+ * returns 0 or -1 (redis_errstr). */
+int redis_append_raw(struct redis_ctx *c, const void *buf, size_t len);
+
 /* Writes out what is queued; returns 0 or -1 (redis_errstr). */
 int redis_flush(struct redis_ctx *c);
 
@@ -70,6 +74,11 @@ int redis_get_reply(struct redis_ctx *c, redisReply **r);
  * then the socket, through TLS when it is on.  Returns the count, 0 at
  * the server's close, or -1 with the reason in errstr. */
 ssize_t redis_read(struct redis_ctx *c, void *buf, size_t len, char *errstr);
+
+/* Waits up to ms for bytes to read (held by the reader or the TLS
+ * session, or on the socket, its close included); returns 1 when
+ * redis_read will not block, 0 after ms, -1 with errno set. */
+int redis_readable(struct redis_ctx *c, long ms);
 
 /* The reason for the last failure on c. */
 const char *redis_errstr(const struct redis_ctx *c);

@@ -34,19 +34,10 @@
  * which would then seal it as opaque data. */
 #define FOLLOW_HEAD	64
 
-/* The checking stage in front of the output. */
-struct check_sink {
-	struct rdb_check rdb;
-	const char	*name;
-	io_sink_fn	 next;
-	void		*next_arg;
-	uint64_t	 bytes;
-};
-
 static int
 check_sink(void *arg, const void *buf, size_t len, char *errstr)
 {
-	struct check_sink *s = arg;
+	struct snap_check *s = arg;
 
 	if (rdb_check_feed(&s->rdb, buf, len) < 0)
 		return errstr_set(errstr, "%s: %s", s->name, s->rdb.errstr);
@@ -55,7 +46,7 @@ check_sink(void *arg, const void *buf, size_t len, char *errstr)
 }
 
 static int
-check_end(struct check_sink *s, struct snap_result *r, char *errstr)
+check_end(struct snap_check *s, struct snap_result *r, char *errstr)
 {
 	r->bytes = s->bytes;
 	r->rdb_version = s->rdb.version;
@@ -68,7 +59,7 @@ check_end(struct check_sink *s, struct snap_result *r, char *errstr)
 }
 
 static void
-check_init(struct check_sink *s, const char *name, io_sink_fn next,
+check_init(struct snap_check *s, const char *name, io_sink_fn next,
     void *next_arg)
 {
 	rdb_check_init(&s->rdb, 0);
@@ -517,7 +508,7 @@ snap_bgsave(struct redis_ctx *c, const struct snap_opts *o,
  * the output takes no sendfile and nothing was sent. */
 static int
 stream_sendfile(int fd, uint64_t size, const struct io_fdsink *out,
-    struct check_sink *cs, struct progress *pr, char *errstr)
+    struct snap_check *cs, struct progress *pr, char *errstr)
 {
 	off_t off = 0, end;
 	size_t n;
@@ -561,7 +552,7 @@ int
 snap_stream(int fd, const struct io_fdsink *out, struct progress *pr,
     struct snap_result *r, char *errstr)
 {
-	struct check_sink cs;
+	struct snap_check cs;
 	struct stat st;
 	int rc = 1;
 
@@ -587,7 +578,7 @@ snap_follow(struct redis_ctx *c, const struct snap_opts *o, int fd,
     const struct io_fdsink *out, struct progress *pr, struct snap_result *r,
     char *errstr)
 {
-	struct check_sink cs;
+	struct snap_check cs;
 	struct persist now;
 	struct stat st;
 	double deadline;
@@ -651,6 +642,10 @@ snap_follow(struct redis_ctx *c, const struct snap_opts *o, int fd,
 	/* The end check also catches a save that ended well by the status
 	 * but whose file we hold is not whole (a later save's status). */
 	rc = check_end(&cs, r, errstr);
+	/* The whole size is known now: the last progress line says 100 %,
+	 * as it does for a save that ended before the stream began. */
+	if (rc == 0)
+		pr->total = pr->bytes;
 out:
 	free(buf);
 	return rc;
@@ -778,6 +773,57 @@ sync_header(struct sockbuf *s, char *line, size_t len, char *errstr)
 }
 
 int
+snap_xfer_start(struct snap_xfer *x, const char *what, const char *line,
+    io_sink_fn sink, void *sink_arg, char *errstr)
+{
+	char *end;
+
+	memset(x, 0, sizeof(*x));
+	x->diskless = strncmp(line, "$EOF:", 5) == 0;
+	if (x->diskless) {
+		if (strlen(line + 5) != SNAP_MARK_LEN)
+			return errstr_set(errstr, "%s: bad EOF mark", what);
+		snap_eof_init(&x->eof, line + 5);
+	} else {
+		errno = 0;
+		x->left = line[0] == '$' ? strtoull(line + 1, &end, 10) : 0;
+		if (line[0] != '$' || line[1] < '0' || line[1] > '9' ||
+		    *end != '\0' || errno != 0)
+			return errstr_set(errstr, "%s: unexpected reply: %.40s",
+			    what, line);
+	}
+	check_init(&x->cs, what, sink, sink_arg);
+	return 0;
+}
+
+ssize_t
+snap_xfer_feed(struct snap_xfer *x, const void *buf, size_t len,
+    char *errstr)
+{
+	size_t take = len;
+
+	if (x->done)
+		return 0;
+	if (!x->diskless && take > x->left)
+		take = (size_t)x->left;
+	if (x->diskless ? snap_eof_feed(&x->eof, buf, take, check_sink,
+	    &x->cs, errstr) < 0 : check_sink(&x->cs, buf, take, errstr) < 0)
+		return -1;
+	x->left -= x->diskless ? 0 : take;
+	/* Whatever follows the RDB is not ours to read.  Mark-like bytes
+	 * inside the RDB are no end: the checker must agree. */
+	x->done = !x->diskless ? x->left == 0 : x->eof.found &&
+	    x->cs.rdb.done;
+	return (ssize_t)take;
+}
+
+int
+snap_xfer_end(struct snap_xfer *x, struct snap_result *r, char *errstr)
+{
+	return check_end(&x->cs, r, errstr);
+}
+
+int
 snap_sync(struct redis_ctx *c, const struct snap_opts *o, io_sink_fn sink,
     void *sink_arg, struct progress *pr, struct snap_result *r,
     char *errstr)
@@ -785,16 +831,13 @@ snap_sync(struct redis_ctx *c, const struct snap_opts *o, io_sink_fn sink,
 	static const char *capa[] = { "REPLCONF", "capa", "eof" };
 	static const char *rdbonly[] = { "REPLCONF", "rdb-only", "1" };
 	static const char *synccmd[] = { "SYNC" };
-	struct check_sink cs;
-	struct snap_eof eof;
+	struct snap_xfer x;
 	struct sockbuf *s;
 	redisReply *rep;
-	char line[128], *end;
-	uint64_t left = 0;
+	char line[128];
 	double t0 = clock_now();
 	ssize_t got;
-	size_t take;
-	int rc = -1, diskless;
+	int rc = -1;
 
 	(void)o;
 	if ((rep = redis_cmd(c, errstr, 3, capa)) == NULL)
@@ -818,27 +861,12 @@ snap_sync(struct redis_ctx *c, const struct snap_opts *o, io_sink_fn sink,
 		errstr_set(errstr, "SYNC: %s", line + 1);
 		goto out;
 	}
-	diskless = strncmp(line, "$EOF:", 5) == 0;
-	if (diskless) {
-		if (strlen(line + 5) != SNAP_MARK_LEN) {
-			errstr_set(errstr, "SYNC: bad EOF mark");
-			goto out;
-		}
-		snap_eof_init(&eof, line + 5);
-	} else {
-		errno = 0;
-		left = line[0] == '$' ? strtoull(line + 1, &end, 10) : 0;
-		if (line[0] != '$' || line[1] < '0' || line[1] > '9' ||
-		    *end != '\0' || errno != 0) {
-			errstr_set(errstr, "SYNC: unexpected reply: %.40s", line);
-			goto out;
-		}
-		if (pr != NULL)
-			pr->total = left;
-	}
+	if (snap_xfer_start(&x, "SYNC", line, sink, sink_arg, errstr) < 0)
+		goto out;
+	if (pr != NULL && !x.diskless)
+		pr->total = x.left;
 	r->save_secs = clock_now() - t0;
-	check_init(&cs, "SYNC", sink, sink_arg);
-	for (;;) {
+	while (!x.done) {
 		if (s->pos == s->len) {
 			got = sock_fill(s, errstr);
 			if (got < 0)
@@ -846,27 +874,18 @@ snap_sync(struct redis_ctx *c, const struct snap_opts *o, io_sink_fn sink,
 			if (got == 0) {
 				errstr_set(errstr, "SYNC: the server closed the "
 				    "connection after %llu bytes",
-				    (unsigned long long)cs.bytes);
+				    (unsigned long long)x.cs.bytes);
 				goto out;
 			}
 		}
-		take = s->len - s->pos;
-		if (!diskless && take > left)
-			take = (size_t)left;
-		if (pr != NULL)
-			progress_add(pr, take);
-		if (diskless ? snap_eof_feed(&eof, s->buf + s->pos, take,
-		    check_sink, &cs, errstr) < 0 :
-		    check_sink(&cs, s->buf + s->pos, take, errstr) < 0)
+		if ((got = snap_xfer_feed(&x, s->buf + s->pos, s->len - s->pos,
+		    errstr)) < 0)
 			goto out;
-		s->pos += take;
-		left -= diskless ? 0 : take;
-		/* Whatever follows the RDB is not ours to read.  Mark-like
-		 * bytes inside the RDB are no end: the checker must agree. */
-		if (!diskless ? left == 0 : eof.found && cs.rdb.done)
-			break;
+		if (pr != NULL)
+			progress_add(pr, (uint64_t)got);
+		s->pos += (size_t)got;
 	}
-	rc = check_end(&cs, r, errstr);
+	rc = snap_xfer_end(&x, r, errstr);
 out:
 	free(s);
 	return rc;

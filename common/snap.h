@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <hiredis/hiredis.h>
 
@@ -25,6 +26,15 @@
 
 struct progress;
 struct redis_ctx;
+
+/* The checking stage in front of a sink: the RDB checker, then next. */
+struct snap_check {
+	struct rdb_check rdb;
+	const char	*name;
+	io_sink_fn	 next;
+	void		*next_arg;
+	uint64_t	 bytes;
+};
 
 struct snap_opts {
 	const char	*dir;		/* --dir; NULL: CONFIG GET dir */
@@ -109,6 +119,36 @@ void snap_eof_init(struct snap_eof *e, const char *mark);
 /* Feeds len bytes; returns 0 or the sink's -1. */
 int snap_eof_feed(struct snap_eof *e, const void *buf, size_t len,
     io_sink_fn sink, void *sink_arg, char *errstr);
+
+/*
+ * The RDB of a replication transfer (SYNC, or PSYNC's full resync), pushed
+ * in as it arrives: the bulk header line, then bytes in pieces of any
+ * size, checked on their way to the sink.  With "$<len>" the end is the
+ * count; with "$EOF:<mark>" it is the mark after an RDB the checker calls
+ * whole.  A master sends nothing after the mark until the replica's first
+ * REPLCONF ACK (Redis 6 and later), so the bytes up to the mark are the
+ * RDB's.
+ */
+struct snap_xfer {
+	struct snap_check cs;
+	struct snap_eof	 eof;
+	int		 diskless;
+	uint64_t	 left;		/* "$<len>": bytes still due */
+	int		 done;		/* the RDB is whole */
+};
+
+/* Reads the header line ("$<len>" or "$EOF:<mark>", no CRLF); what names
+ * the transfer in messages; returns 0 or -1. */
+int snap_xfer_start(struct snap_xfer *x, const char *what, const char *line,
+    io_sink_fn sink, void *sink_arg, char *errstr);
+
+/* Feeds up to len bytes; returns how many were the RDB's (fewer than len
+ * only once x->done), or -1. */
+ssize_t snap_xfer_feed(struct snap_xfer *x, const void *buf, size_t len,
+    char *errstr);
+
+/* Ends the transfer: the RDB complete, its counts into r; returns 0 or -1. */
+int snap_xfer_end(struct snap_xfer *x, struct snap_result *r, char *errstr);
 
 /* Picks the reason for a failed background save out of the tail of a
  * Redis log: the warnings of the last save's child (or, failing those,

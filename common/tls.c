@@ -388,6 +388,12 @@ tls_read(struct tls_conn *s, void *buf, size_t len, char *errstr)
 	}
 }
 
+int
+tls_pending(const struct tls_conn *s)
+{
+	return SSL_pending(s->ssl) > 0;
+}
+
 ssize_t
 tls_write(struct tls_conn *s, const void *buf, size_t len, char *errstr)
 {

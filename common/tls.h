@@ -74,6 +74,10 @@ ssize_t tls_write(struct tls_conn *s, const void *buf, size_t len,
 
 /* What the session is, for -v: "TLSv1.3 (TLS_AES_256_GCM_SHA384),
  * certificate verified for NAME", or "... not verified (--insecure)". */
+/* Whether decrypted bytes wait in the session (a poll on the socket does
+ * not see them). */
+int tls_pending(const struct tls_conn *s);
+
 void tls_describe(const struct tls_conn *s, char *out, size_t len);
 
 void tls_free(struct tls_conn *s);

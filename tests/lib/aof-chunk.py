@@ -43,7 +43,7 @@ def main():
     if stream == 0:
         sys.exit("aof-chunk.py: no command")
     end = start + stream - 1
-    body += b"#rdbpipe:%s:%d-%d\r\n" % (replid.encode(), start, end)
+    body += b"#rdbpipe:%s:%020d-%020d\r\n" % (replid.encode(), start, end)
     with open(path, "wb") as f:
         f.write(body)
     print(end)

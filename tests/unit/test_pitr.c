@@ -52,7 +52,8 @@ test_trailer(void)
 	int n;
 
 	n = pitr_trailer(buf, sizeof(buf), R1, 1001, 1081);
-	ok(n > 0 && strcmp(buf, "#rdbpipe:" R1 ":1001-1081\r\n") == 0,
+	ok(n > 0 && strcmp(buf, "#rdbpipe:" R1
+	    ":00000000000000001001-00000000000000001081\r\n") == 0,
 	    "the trailer: %s", buf);
 	ok(pitr_trailer(buf, sizeof(buf), R1, UINT64_MAX, UINT64_MAX) ==
 	    PITR_TRAILER_MAX, "the longest fits PITR_TRAILER_MAX");
