@@ -52,6 +52,24 @@ tok_put(char **tok, size_t *len, size_t *cap, char ch)
 	return 0;
 }
 
+/* A character inside quotes q, past any escape: the closing quote ends
+ * the token (*done) and must be followed by a blank, the end of the line
+ * leaves the quote open, anything else is taken.  Returns 0 or -1. */
+static int
+quoted(const char *p, char q, char **tok, size_t *len, size_t *cap,
+    int *done)
+{
+	if (*p == q) {
+		if (p[1] && !isspace((unsigned char)p[1]))
+			return -1;
+		*done = 1;
+		return 0;
+	}
+	if (*p == '\0')
+		return -1;
+	return tok_put(tok, len, cap, *p);
+}
+
 void
 conf_argv_free(int argc, char **argv)
 {
@@ -113,26 +131,16 @@ conf_split(const char *line, size_t len, char ***argvp)
 					}
 					if (tok_put(&tok, &tlen, &tcap, ch) < 0)
 						goto fail;
-				} else if (*p == '"') {
-					if (p[1] && !isspace((unsigned char)p[1]))
-						goto fail;
-					done = 1;
-				} else if (*p == '\0') {
-					goto fail;
-				} else if (tok_put(&tok, &tlen, &tcap, *p) < 0)
+				} else if (quoted(p, '"', &tok, &tlen, &tcap,
+				    &done) < 0)
 					goto fail;
 			} else if (insq) {
 				if (p[0] == '\\' && p[1] == '\'') {
 					p++;
 					if (tok_put(&tok, &tlen, &tcap, '\'') < 0)
 						goto fail;
-				} else if (*p == '\'') {
-					if (p[1] && !isspace((unsigned char)p[1]))
-						goto fail;
-					done = 1;
-				} else if (*p == '\0') {
-					goto fail;
-				} else if (tok_put(&tok, &tlen, &tcap, *p) < 0)
+				} else if (quoted(p, '\'', &tok, &tlen, &tcap,
+				    &done) < 0)
 					goto fail;
 			} else {
 				switch (*p) {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,31 +30,36 @@ struct tls_conn {
 	char		 name[256];	/* what the certificate was checked for */
 };
 
+/* The options that take a name, in the order tls_opts_check names the
+ * first one given without --tls. */
+static const struct {
+	int		 c;
+	const char	*name;
+	size_t		 off;		/* of its field in struct tls_opts */
+} tls_named[] = {
+	{ TLS_OPT_CACERT, "--cacert", offsetof(struct tls_opts, cacert) },
+	{ TLS_OPT_CACERTDIR, "--cacertdir",
+	    offsetof(struct tls_opts, cacertdir) },
+	{ TLS_OPT_CERT, "--cert", offsetof(struct tls_opts, cert) },
+	{ TLS_OPT_KEY, "--key", offsetof(struct tls_opts, key) },
+	{ TLS_OPT_SNI, "--sni", offsetof(struct tls_opts, sni) },
+};
+#define TLS_NAMED(o, i) ((const char **)((char *)(o) + tls_named[i].off))
+
 int
 tls_option(struct tls_opts *o, int c, const char *arg)
 {
-	switch (c) {
-	case TLS_OPT_TLS:
-		o->on = 1;
+	size_t i;
+
+	if (c == TLS_OPT_TLS || c == TLS_OPT_INSECURE) {
+		*(c == TLS_OPT_TLS ? &o->on : &o->insecure) = 1;
 		return 1;
-	case TLS_OPT_CACERT:
-		o->cacert = arg;
-		return 1;
-	case TLS_OPT_CACERTDIR:
-		o->cacertdir = arg;
-		return 1;
-	case TLS_OPT_CERT:
-		o->cert = arg;
-		return 1;
-	case TLS_OPT_KEY:
-		o->key = arg;
-		return 1;
-	case TLS_OPT_SNI:
-		o->sni = arg;
-		return 1;
-	case TLS_OPT_INSECURE:
-		o->insecure = 1;
-		return 1;
+	}
+	for (i = 0; i < sizeof(tls_named) / sizeof(tls_named[0]); i++) {
+		if (tls_named[i].c == c) {
+			*TLS_NAMED(o, i) = arg;
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -61,20 +67,12 @@ tls_option(struct tls_opts *o, int c, const char *arg)
 int
 tls_opts_check(const struct tls_opts *o, char *errstr)
 {
-	const char *lone = NULL;
+	const char *lone = o->insecure ? "--insecure" : NULL;
+	size_t i;
 
-	if (o->insecure)
-		lone = "--insecure";
-	if (o->sni != NULL)
-		lone = "--sni";
-	if (o->key != NULL)
-		lone = "--key";
-	if (o->cert != NULL)
-		lone = "--cert";
-	if (o->cacertdir != NULL)
-		lone = "--cacertdir";
-	if (o->cacert != NULL)
-		lone = "--cacert";
+	for (i = sizeof(tls_named) / sizeof(tls_named[0]); i-- > 0;)
+		if (*TLS_NAMED(o, i) != NULL)
+			lone = tls_named[i].name;
 	if (!o->on && lone != NULL)
 		return errstr_set(errstr, "%s needs --tls", lone);
 	if (o->key != NULL && o->cert == NULL)
@@ -364,8 +362,11 @@ first_failure(struct tls_conn *s, char *errstr)
 		    "certificate (--cert, --key)");
 }
 
-ssize_t
-tls_read(struct tls_conn *s, void *buf, size_t len, char *errstr)
+/* One SSL_read into rbuf or SSL_write from wbuf, made again after a
+ * signal; returns the count, 0 at a clean close while reading, or -1. */
+static ssize_t
+tls_io(struct tls_conn *s, void *rbuf, const void *wbuf, size_t len,
+    char *errstr)
 {
 	int n, why;
 
@@ -374,11 +375,19 @@ tls_read(struct tls_conn *s, void *buf, size_t len, char *errstr)
 	for (;;) {
 		ERR_clear_error();
 		errno = 0;
-		if ((n = SSL_read(s->ssl, buf, (int)len)) > 0) {
-			s->answered = 1;
+		n = rbuf != NULL ? SSL_read(s->ssl, rbuf, (int)len) :
+		    SSL_write(s->ssl, wbuf, (int)len);
+		if (n > 0) {
+			if (rbuf != NULL)
+				s->answered = 1;
 			return n;
 		}
-		if ((why = io_reason(s, n, errstr)) == 0 && !s->answered)
+		/* A close is the end of a read, once the server has said
+		 * anything, but never of a write. */
+		if ((why = io_reason(s, n, errstr)) == 0 && rbuf == NULL)
+			why = errstr_set(errstr, "the server closed the "
+			    "connection");
+		else if (why == 0 && !s->answered)
 			why = errstr_set(errstr, "TLS: the server closed the "
 			    "connection");
 		if (why < 0)
@@ -395,25 +404,15 @@ tls_pending(const struct tls_conn *s)
 }
 
 ssize_t
+tls_read(struct tls_conn *s, void *buf, size_t len, char *errstr)
+{
+	return tls_io(s, buf, NULL, len, errstr);
+}
+
+ssize_t
 tls_write(struct tls_conn *s, const void *buf, size_t len, char *errstr)
 {
-	int n, why;
-
-	if (len > INT_MAX)
-		len = INT_MAX;
-	for (;;) {
-		ERR_clear_error();
-		errno = 0;
-		if ((n = SSL_write(s->ssl, buf, (int)len)) > 0)
-			return n;
-		if ((why = io_reason(s, n, errstr)) == 0)
-			why = errstr_set(errstr, "the server closed the "
-			    "connection");
-		if (why < 0) {
-			first_failure(s, errstr);
-			return -1;
-		}
-	}
+	return tls_io(s, NULL, buf, len, errstr);
 }
 
 void

@@ -268,17 +268,7 @@ as_redis() { runuser -u redis -- "$@"; }
 @test "the staged AOF dir swapped for a link to root's dir at the stop: refused, rolled back, A; and a link in the source dir is not followed" {
 	[ "$(id -u)" = 0 ] || fail "this suite needs root"
 	outside
-	cat >"$T/stop.sh" <<-EOF2
-	#!/bin/sh
-	pid=\$(cat "$RDIR/redis.pid")
-	redis-cli -s "$RSOCK" SHUTDOWN >/dev/null 2>&1
-	while kill -0 "\$pid" 2>/dev/null; do sleep 0.02; done
-	for f in "$RDIR"/.rdb-install.staged.*; do
-		runuser -u redis -- rm -rf "\$f"
-		runuser -u redis -- ln -s "$O/aofdir" "\$f"
-	done
-	EOF2
-	chmod +x "$T/stop.sh"
+	swap_staged "$T/stop.sh" "$O/aofdir"
 	run -1 --separate-stderr rdb-install -c "$RCONF" --timeout 20 --stop-cmd "$T/stop.sh" --aof-dir "$T/aof"
 	[[ "${stderr_lines[0]}" == "rdb-install: install: $RDIR/.rdb-install.staged."????????????????": not the staged AOF dir any more" ]] ||
 		fail "$stderr"

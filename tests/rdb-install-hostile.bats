@@ -101,17 +101,7 @@ a_or_b() {
 
 @test "the staging file swapped for a symlink during the run: refused, rolled back, A served" {
 	start_a
-	cat >"$T/stop.sh" <<-EOF
-	#!/bin/sh
-	pid=\$(cat "$RDIR/redis.pid")
-	redis-cli -s "$RSOCK" SHUTDOWN >/dev/null 2>&1
-	while kill -0 "\$pid" 2>/dev/null; do sleep 0.02; done
-	for f in "$RDIR"/.rdb-install.staged.*; do
-		runuser -u redis -- rm -f "\$f"
-		runuser -u redis -- ln -s "$O/victim" "\$f"
-	done
-	EOF
-	chmod +x "$T/stop.sh"
+	swap_staged "$T/stop.sh" "$O/victim"
 	run -1 --separate-stderr rdb-install -c "$RCONF" --timeout 20 --stop-cmd "$T/stop.sh" "$T/b.rdb"
 	[[ "${stderr_lines[0]}" == "rdb-install: install: $RDIR/.rdb-install.staged."????????????????": not the staged file any more" ]] ||
 		fail "$stderr"
@@ -123,11 +113,7 @@ a_or_b() {
 
 @test "the AOF manifest swapped for a symlink at the second stop: root's file keeps its owner" {
 	start_a "appendonly yes"
-	cat >"$T/stop.sh" <<-EOF
-	#!/bin/sh
-	pid=\$(cat "$RDIR/redis.pid")
-	redis-cli -s "$RSOCK" SHUTDOWN >/dev/null 2>&1
-	while kill -0 "\$pid" 2>/dev/null; do sleep 0.02; done
+	stop_then "$T/stop.sh" <<-EOF
 	[ -e "$T/once" ] || { touch "$T/once"; exit 0; }
 	for f in "$RDIR"/appendonlydir/*; do
 		runuser -u redis -- rm -f "\$f"
@@ -135,7 +121,6 @@ a_or_b() {
 	done
 	runuser -u redis -- ln -s "$O/aofdir" "$RDIR/appendonlydir/sub"
 	EOF
-	chmod +x "$T/stop.sh"
 	run --separate-stderr rdb-install -c "$RCONF" --timeout 8 --stop-cmd "$T/stop.sh" "$T/b.rdb"
 	echo "$stderr" >&2
 	outside_intact
@@ -145,16 +130,11 @@ a_or_b() {
 @test "the config swapped for a symlink to root's file before it is put back: not written through, A recoverable" {
 	start_a "appendonly yes"
 	cp "$RCONF" "$T/conf.before"
-	cat >"$T/stop.sh" <<-EOF
-	#!/bin/sh
-	pid=\$(cat "$RDIR/redis.pid")
-	redis-cli -s "$RSOCK" SHUTDOWN >/dev/null 2>&1
-	while kill -0 "\$pid" 2>/dev/null; do sleep 0.02; done
+	stop_then "$T/stop.sh" <<-EOF
 	[ -e "$T/once" ] || { touch "$T/once"; exit 0; }
 	runuser -u redis -- rm -f "$RCONF"
 	runuser -u redis -- ln -s "$O/victim" "$RCONF"
 	EOF
-	chmod +x "$T/stop.sh"
 	run -1 --separate-stderr rdb-install -c "$RCONF" --timeout 8 --stop-cmd "$T/stop.sh" "$T/b.rdb"
 	why="$RCONF: a symlink owned by uid $(id -u redis): not followed"
 	assert_equal "${stderr_lines[0]}" "rdb-install: aof-on: $why; rollback failed: $why"

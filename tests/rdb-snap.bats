@@ -32,6 +32,26 @@ saving() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_bgsave_
 bgsave_stat() { rcli "$1" INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_bgsave://p' | tr , '\n' | sed -n "s/^$2=//p"; }
 bgsave_calls() { [ "$(bgsave_stat "$1" calls)" = "$2" ]; }
 bgsave_failed() { [ "$(bgsave_stat "$1" failed_calls)" -ge 1 ] 2>/dev/null; }
+# slow_saves NAME KEYS DELAY: server NAME with KEYS keys of 1000 bytes,
+# whose saves take DELAY microseconds a key
+slow_saves() {
+	redis_start "$1"
+	rcli "$1" DEBUG POPULATE "$2" k 1000 >/dev/null
+	rcli "$1" CONFIG SET rdb-key-save-delay "$3" >/dev/null
+}
+# kill_save NAME: fails NAME's running save (its child killed), the delay
+# that kept it running set back to 0 first
+kill_save() {
+	rcli "$1" CONFIG SET rdb-key-save-delay 0 >/dev/null
+	kill -9 "$(redis_child "$1")"
+}
+# exits PID RC ERRFILE [WHO]: background job PID ends with status RC, or
+# the test fails showing its stderr
+exits() {
+	local rc=0
+	wait "$1" || rc=$?
+	[ "$rc" = "$2" ] || fail "${4:+$4 }exit $rc: $(cat "$3")"
+}
 rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewrite_in_progress://p')" = 1 ]; }
 
 @test "local mode: the output loaded by an empty server gives back every type" {
@@ -68,11 +88,9 @@ rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewr
 }
 
 @test "local mode follows the save: streamed while the fork wrote, same bytes as the dump" {
-	redis_start a
-	rcli a DEBUG POPULATE 3000 k 1000 >/dev/null
 	# A millisecond per key: the save takes about 3 s, long enough that
 	# rdb-snap reads the temp file while the child writes it.
-	rcli a CONFIG SET rdb-key-save-delay 1000 >/dev/null
+	slow_saves a 3000 1000
 	run -0 --separate-stderr snap a -v
 	assert_regex "${stderr_lines[0]}" '^rdb-snap: saved in [0-9.]+ s, streamed .* \(RDB version 10, 3000 keys, CRC64 checked\)$'
 	assert_regex "${stderr_lines[1]}" '^rdb-snap: followed the save: [0-9]+ bytes streamed before it ended$'
@@ -90,10 +108,8 @@ rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewr
 }
 
 @test "a followed save killed mid-way: exit 1, and rdb-pack never seals the backup" {
-	redis_start a
-	rcli a DEBUG POPULATE 2000 k 1000 >/dev/null
 	# 0.1 s per key: the save runs until it is killed.
-	rcli a CONFIG SET rdb-key-save-delay 100000 >/dev/null
+	slow_saves a 2000 100000
 	rdb-pack --keygen -o "$T/key.txt" 2>/dev/null
 	R=$(rdb-pack -y <"$T/key.txt")
 	mkfifo "$T/fifo"
@@ -110,15 +126,10 @@ rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewr
 		    [ "$(sed -n 's/^pos:[[:space:]]*//p' "/proc/$snappid/fdinfo/$fd")" -gt 0 ]
 	}
 	wait_until following
-	rcli a CONFIG SET rdb-key-save-delay 0 >/dev/null
-	kill -9 "$(redis_child a)"
-	rc=0
-	wait "$snappid" || rc=$?
-	[ "$rc" = 1 ] || fail "rdb-snap exit $rc: $(cat "$T/err")"
+	kill_save a
+	exits "$snappid" 1 "$T/err" rdb-snap
 	assert_equal "$(cat "$T/err")" "rdb-snap: background save failed: Background saving terminated by signal 9"
-	rc=0
-	wait "$packpid" || rc=$?
-	[ "$rc" = 1 ] || fail "rdb-pack exit $rc: $(cat "$T/packerr")"
+	exits "$packpid" 1 "$T/packerr" rdb-pack
 	assert_regex "$(cat "$T/packerr")" '^rdb-pack: <stdin>: '
 	# What rdb-pack wrote is no complete age stream.
 	run -1 --separate-stderr age -d -i "$T/key.txt" -o "$T/plain" "$T/out.age"
@@ -152,11 +163,8 @@ rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewr
 	pid=$!
 	# rdb-snap asked, met the running save, and waits for it to end.
 	wait_until bgsave_failed a
-	rcli a CONFIG SET rdb-key-save-delay 0 >/dev/null
-	kill -9 "$(redis_child a)"
-	rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" = 0 ] || fail "exit $rc: $(cat "$T/err")"
+	kill_save a
+	exits "$pid" 0 "$T/err"
 	assert_regex "$(sed -n 1p "$T/err")" '^rdb-snap: saved in [0-9.]+ s, streamed .* \(RDB version 10, [0-9]+ keys, CRC64 checked\)$'
 	assert_equal "$(sed -n 2p "$T/err")" "rdb-snap: waited for a save or AOF rewrite that was already running"
 	redis_start_from b "$T/out.rdb"
@@ -176,11 +184,8 @@ rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewr
 	# Scheduled, not refused: BGSAVE counted once, no failure.
 	wait_until bgsave_calls a 1
 	assert_equal "$(bgsave_stat a failed_calls)" 0
-	rcli a CONFIG SET rdb-key-save-delay 0 >/dev/null
-	kill -9 "$(redis_child a)"
-	rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" = 0 ] || fail "exit $rc: $(cat "$T/err")"
+	kill_save a
+	exits "$pid" 0 "$T/err"
 	assert_equal "$(sed -n 2p "$T/err")" "rdb-snap: waited for a save or AOF rewrite that was already running"
 	redis_start_from b "$T/out.rdb"
 	[ "$(rcli b GET late-key)" = after-the-rewrite-started ]
@@ -315,9 +320,7 @@ rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewr
 	ps -eo args >"$T/ps"
 	run -1 grep -qF "$pw" "$T/ps"
 	kill -9 "$(redis_child a)"
-	rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" = 1 ]
+	exits "$pid" 1 "$T/err"
 	assert_equal "$(cat "$T/err")" "rdb-snap: background save failed: Background saving terminated by signal 9"
 }
 
@@ -407,9 +410,7 @@ rewriting() { [ "$(rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^aof_rewr
 	# once both ends of the server let go.
 	rcli a CLIENT KILL TYPE replica >/dev/null
 	kill -9 "$(redis_child a)"
-	rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" = 1 ]
+	exits "$pid" 1 "$T/err"
 	assert_regex "$(cat "$T/err")" '^rdb-snap: SYNC: the server closed the connection (before the RDB|after [0-9]+ bytes)$'
 }
 

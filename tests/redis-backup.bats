@@ -277,21 +277,15 @@ rdb-check=walked"
 @test "a lock dir others can write to (/run/lock, /tmp) or own is refused: exit 1" {
 	local d
 	for d in /run/lock /tmp; do
-		echo "REDIS_BACKUP_LOCK=$d/redis-backup.lock" >>"$ENVF"
-		run -1 --separate-stderr backup --dry-run
-		assert_equal "$stderr" "redis-backup: lock dir $d: writable by group or others; set REDIS_BACKUP_LOCK to a file in a dir only root can write"
+		env_refused "REDIS_BACKUP_LOCK=$d/redis-backup.lock" "redis-backup: lock dir $d: writable by group or others; set REDIS_BACKUP_LOCK to a file in a dir only root can write" backup --dry-run
 		assert_equal "$output" ""
 	done
 	d=$SCRATCH/locks
 	mkdir -m 700 "$d"
 	chown nobody "$d"
-	echo "REDIS_BACKUP_LOCK=$d/redis-backup.lock" >>"$ENVF"
-	run -1 --separate-stderr backup --dry-run
-	assert_equal "$stderr" "redis-backup: lock dir $d: owned by uid $(id -u nobody), not by root; set REDIS_BACKUP_LOCK to a file in a dir only root can write"
+	env_refused "REDIS_BACKUP_LOCK=$d/redis-backup.lock" "redis-backup: lock dir $d: owned by uid $(id -u nobody), not by root; set REDIS_BACKUP_LOCK to a file in a dir only root can write" backup --dry-run
 	assert_no_file "$d/redis-backup.lock"
-	echo "REDIS_BACKUP_LOCK=$SCRATCH/none/redis-backup.lock" >>"$ENVF"
-	run -1 --separate-stderr backup --dry-run
-	assert_equal "$stderr" "redis-backup: lock dir $SCRATCH/none: No such file or directory"
+	env_refused "REDIS_BACKUP_LOCK=$SCRATCH/none/redis-backup.lock" "redis-backup: lock dir $SCRATCH/none: No such file or directory" backup --dry-run
 	echo "REDIS_BACKUP_LOCK=$SCRATCH/link.lock" >>"$ENVF"
 	ln -s "$SCRATCH/elsewhere" "$SCRATCH/link.lock"
 	run -1 --separate-stderr backup --dry-run

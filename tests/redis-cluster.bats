@@ -252,9 +252,7 @@ round_trip() {
 	assert_line --index 1 --regexp "^rdb-snap -h 127\.0\.0\.1 -p ${PORT[2]} --sync .*/${ID[2]}\.rdb\.zst\.age$"
 	assert_line --index 2 --regexp "^rdb-snap -h 127\.0\.0\.1 -p ${PORT[3]} --sync .*/${ID[3]}\.rdb\.zst\.age$"
 	assert_line --index 3 --regexp "^swift-put .* test/cl/[0-9T-]+Z/manifest\.json$"
-	echo "REDIS_BACKUP_PARALLEL=0" >>"$ENVF"
-	run -1 --separate-stderr backup
-	assert_equal "$stderr" "redis-backup: REDIS_BACKUP_PARALLEL=0: the number of masters to back up at once, 1 or more"
+	env_refused "REDIS_BACKUP_PARALLEL=0" "redis-backup: REDIS_BACKUP_PARALLEL=0: the number of masters to back up at once, 1 or more" backup
 	echo "REDIS_BACKUP_PARALLEL=2" >>"$ENVF"
 	echo "REDIS_BACKUP_CLUSTER_TOPOLOGY=sometimes" >>"$ENVF"
 	run -1 --separate-stderr backup

@@ -24,6 +24,25 @@ flog() {
 	grep -E "$1" <<<"$log" || [ $? = 1 ]
 }
 
+# statuses_are REGEX WANT: the statuses of the fault log lines matching
+# REGEX, in order, each followed by a blank, are WANT
+statuses_are() {
+	assert_equal "$(flog "$1" | awk '{print $3}' | tr '\n' ' ')" "$2"
+}
+
+# retried_after NAME HTTP RULE WAIT: swift-put -v NAME of a few bytes
+# meets status HTTP once (with the fault RULE: its Retry-After), says
+# so and that it waits WAIT s (an ERE), and its second PUT stores it
+retried_after() {
+	local name=$1 http=$2 rule=$3 wait=$4
+	echo hello >"$T/in"
+	swift_fault "status $http $rule method=PUT path=/$C/$name\$"
+	run -0 --separate-stderr swift-put -v "$name" <"$T/in"
+	grep -qx "swift-put: PUT /v1/AUTH_test/$C/$name: $http" <<<"$stderr"
+	grep -qxE "swift-put: PUT /v1/AUTH_test/$C/$name: retry 1 of 5 in $wait s" <<<"$stderr"
+	statuses_are "PUT /v1/AUTH_test/$C/$name " "$http 201 "
+}
+
 # The id the next rule added will get (ids run on across tests).
 next_rule() { cat "$SWIFT_HOME/fault.nextid"; }
 
@@ -35,9 +54,9 @@ next_rule() { cat "$SWIFT_HOME/fault.nextid"; }
 	run -0 --separate-stderr swift-put -S 1M up <"$T/in"
 	assert_equal "$stderr" ""
 	swift-get up | cmp - "$T/in"
-	assert_equal "$(flog '^PUT .*/00000001 ' | awk '{print $3}' | tr '\n' ' ')" "503 503 201 "
-	assert_equal "$(flog '^PUT .*/00000002 ' | awk '{print $3}' | tr '\n' ' ')" "DROP 201 "
-	assert_equal "$(flog 'PUT .*multipart-manifest=put' | awk '{print $3}' | tr '\n' ' ')" "500 201 "
+	statuses_are '^PUT .*/00000001 ' "503 503 201 "
+	statuses_are '^PUT .*/00000002 ' "DROP 201 "
+	statuses_are 'PUT .*multipart-manifest=put' "500 201 "
 }
 
 @test "upload: a plain PUT cut mid-body and a 408 are retried" {
@@ -46,27 +65,17 @@ next_rule() { cat "$SWIFT_HOME/fault.nextid"; }
 		"status 408 method=PUT path=/$C/plain\$"
 	swift-put plain <"$T/in"
 	swift-get plain | cmp - "$T/in"
-	assert_equal "$(flog "PUT /v1/AUTH_test/$C/plain " | awk '{print $3}' | tr '\n' ' ')" "DROP 408 201 "
+	statuses_are "PUT /v1/AUTH_test/$C/plain " "DROP 408 201 "
 }
 
 @test "upload: 429 with Retry-After is honoured" {
-	echo hello >"$T/in"
-	swift_fault "status 429 retry-after=2 method=PUT path=/$C/slow\$"
-	run -0 --separate-stderr swift-put -v slow <"$T/in"
-	grep -qx "swift-put: PUT /v1/AUTH_test/$C/slow: 429" <<<"$stderr"
-	grep -qx "swift-put: PUT /v1/AUTH_test/$C/slow: retry 1 of 5 in 2.0 s" <<<"$stderr"
-	assert_equal "$(flog "PUT /v1/AUTH_test/$C/slow " | awk '{print $3}' | tr '\n' ' ')" "429 201 "
+	retried_after slow 429 retry-after=2 '2\.0'
 }
 
 @test "upload: 503 with Retry-After as an HTTP-date is honoured" {
-	echo hello >"$T/in"
-	swift_fault "status 503 retry-after-date=4 method=PUT path=/$C/later\$"
-	run -0 --separate-stderr swift-put -v later <"$T/in"
-	grep -qx "swift-put: PUT /v1/AUTH_test/$C/later: 503" <<<"$stderr"
 	# The date has whole seconds: 4 s ahead is 3 or 4 s by the time
 	# swift-put reads it, never the 1 s of the first backoff.
-	grep -qxE "swift-put: PUT /v1/AUTH_test/$C/later: retry 1 of 5 in [34]\.0 s" <<<"$stderr"
-	assert_equal "$(flog "PUT /v1/AUTH_test/$C/later " | awk '{print $3}' | tr '\n' ' ')" "503 201 "
+	retried_after later 503 retry-after-date=4 '[34]\.0'
 }
 
 @test "upload: a 401 mid-transfer re-authenticates once and goes on" {
@@ -75,7 +84,7 @@ next_rule() { cat "$SWIFT_HOME/fault.nextid"; }
 	swift-put -S 1M reauth <"$T/in"
 	swift-get reauth | cmp - "$T/in"
 	[ "$(flog '^GET /auth/v1.0 200' | wc -l)" -ge 2 ] || fail "no second authentication"
-	assert_equal "$(flog '^PUT .*/00000001 ' | awk '{print $3}' | tr '\n' ' ')" "401 201 "
+	statuses_are '^PUT .*/00000001 ' "401 201 "
 }
 
 @test "upload: when a segment always fails, exit 1 after the retries, nothing left" {
@@ -124,7 +133,7 @@ print(" ".join(e["name"].rsplit("/", 1)[1] for e in json.load(sys.stdin)))' >"$T
 	run -0 --separate-stderr swift-put -S 1M lostbig <"$T/big"
 	assert_equal "$stderr" ""
 	swift-get lostbig | cmp - "$T/big"
-	assert_equal "$(flog "^PUT /v1/AUTH_test/$C/lostbig" | awk '{print $3}' | tr '\n' ' ')" "DROP 412 "
+	statuses_are "^PUT /v1/AUTH_test/$C/lostbig" "DROP 412 "
 	# With -f there is no If-None-Match: the retry simply stores it again.
 	swift_fault "drop-reply method=PUT path=/$C/lost\$"
 	swift-put -f lost <"$T/big"
@@ -158,7 +167,7 @@ print(" ".join(e["name"].rsplit("/", 1)[1] for e in json.load(sys.stdin)))' >"$T
 	assert_no_segments "$C"
 	# A bulk delete of a manifest already gone answers 200 with "Number
 	# Not Found": 1 in its report.
-	assert_equal "$(flog "^DELETE /v1/AUTH_test/$C/gone" | awk '{print $3}' | tr '\n' ' ')" "DROP 404 DROP 200 "
+	statuses_are "^DELETE /v1/AUTH_test/$C/gone" "DROP 404 DROP 200 "
 }
 
 # info_min BYTES: Swift's own /info with slo.min_segment_size set to BYTES,
@@ -239,7 +248,7 @@ json.dump(i, sys.stdout)' "$1" >"$T/info.json"
 		"drop-response 0 method=GET path=/${C}_segments/.*/00000002\$"
 	swift-get big >"$T/out"
 	cmp "$T/out" "$T/in"
-	assert_equal "$(flog 'multipart-manifest=get' | awk '{print $3}' | tr '\n' ' ')" "503 200 "
+	statuses_are 'multipart-manifest=get' "503 200 "
 	assert_equal "$(flog '^GET .*/00000001 ' | awk '{print $3, $4}' | tr '\n' ' ')" "DROP range=- 206 range=bytes=700000- "
 	assert_equal "$(flog '^GET .*/00000002 ' | awk '{print $3, $4}' | tr '\n' ' ')" "DROP range=- 200 range=- "
 }
@@ -275,7 +284,7 @@ json.dump(i, sys.stdout)' "$1" >"$T/info.json"
 	run -0 --separate-stderr swift-rm gone
 	assert_equal "$stderr" ""
 	assert_no_object "$C" gone
-	assert_equal "$(flog "^DELETE /v1/AUTH_test/$C/gone " | awk '{print $3}' | tr '\n' ' ')" "503 204 "
+	statuses_are "^DELETE /v1/AUTH_test/$C/gone " "503 204 "
 }
 
 @test "a token that expires during a slow upload is renewed" {
@@ -304,7 +313,7 @@ json.dump(i, sys.stdout)' "$1" >"$T/info.json"
 	assert_equal "$stderr" ""
 	swift-get big | cmp - "$T/in"
 	# /info was asked, and no request was refused for a forged token.
-	assert_equal "$(flog '^GET /info ' | awk '{print $3}' | tr '\n' ' ')" "200 "
+	statuses_are '^GET /info ' "200 "
 	assert_equal "$(flog ' 401 ')" ""
 	assert_equal "$(flog "^PUT /v1/AUTH_test/${C}_segments/.* 201 " | wc -l)" 3
 }

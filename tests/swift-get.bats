@@ -124,6 +124,28 @@ redis-version=7.0.15"
 	assert_no_segments "$C"
 }
 
+# doctor_manifest NAME EDIT [ARG]: the fault proxy answers the GET of
+# NAME's manifest with a copy changed by the Python statement EDIT (on m,
+# the entries; ARG in sys.argv[2]); its log starts afresh.
+doctor_manifest() {
+	local name=$1 edit=$2
+	swift_curl "$C/$name?multipart-manifest=get" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+exec(sys.argv[1])
+json.dump(m, sys.stdout)' "$edit" "${3-}" >"$T/$name.json"
+	swift_fault "status 200 method=GET path=/$C/$name\\?multipart-manifest=get\$ body=$T/$name.json"
+	: >"$SWIFT_HOME/fault.log"
+}
+
+# doctored_served NAME: the doctored manifest of NAME was served, and no
+# segment (nor a smuggled header) was asked for.
+doctored_served() {
+	grep -q "^GET /v1/AUTH_test/$C/$1?multipart-manifest=get 200 .* fault=" "$SWIFT_HOME/fault.log" ||
+		fail "the doctored manifest was not served: $(swift_fault_log)"
+	run -1 grep -E '_segments|X-Evil' "$SWIFT_HOME/fault.log"
+}
+
 # A manifest is anyone's JSON: "\r\n" in a hash decodes to CR LF, which
 # must never reach an If-Match header.  The fault proxy stands in for a
 # hostile server and answers the manifest GET with a doctored copy.
@@ -134,20 +156,11 @@ redis-version=7.0.15"
 	set -o pipefail
 	for bad in '"0123456789abcdef\r\nX-Evil: 1"' '"0123456789abcdef0123456789abcdeg"' \
 		'"0123456789abcdef0123456789abcdef0"' '""'; do
-		swift_curl "$C/evil?multipart-manifest=get" | python3 -c '
-import json, sys
-m = json.load(sys.stdin)
-m[0]["hash"] = json.loads(sys.argv[1])
-json.dump(m, sys.stdout)' "$bad" >"$T/evil.json"
-		swift_fault "status 200 method=GET path=/$C/evil\\?multipart-manifest=get\$ body=$T/evil.json"
-		: >"$SWIFT_HOME/fault.log"
+		doctor_manifest evil 'm[0]["hash"] = json.loads(sys.argv[2])' "$bad"
 		run -1 --separate-stderr swift-get evil
 		assert_equal "$stderr" "swift-get: $C/evil: segment 0 at offset 0: the manifest's hash is not 32 hex digits"
 		assert_equal "$output" ""
-		# The doctored manifest was served, and no segment was asked for.
-		grep -q "^GET /v1/AUTH_test/$C/evil?multipart-manifest=get 200 .* fault=" "$SWIFT_HOME/fault.log" ||
-			fail "the doctored manifest was not served: $(swift_fault_log)"
-		run -1 grep -E '_segments|X-Evil' "$SWIFT_HOME/fault.log"
+		doctored_served evil
 	done
 	# The real manifest still reads.
 	swift-get evil | cmp - "$T/in"
@@ -164,22 +177,14 @@ json.dump(m, sys.stdout)' "$bad" >"$T/evil.json"
 	set -o pipefail
 	local edit
 	for edit in 'm[1]["bytes"] += 1' 'm[0]["name"] = "//" + m[0]["name"].split("/", 2)[2]'; do
-		swift_curl "$C/liar?multipart-manifest=get" | python3 -c '
-import json, sys
-m = json.load(sys.stdin)
-exec(sys.argv[1])
-json.dump(m, sys.stdout)' "$edit" >"$T/liar.json"
-		swift_fault "status 200 method=GET path=/$C/liar\\?multipart-manifest=get\$ body=$T/liar.json"
-		: >"$SWIFT_HOME/fault.log"
+		doctor_manifest liar "$edit"
 		run -1 --separate-stderr swift-get liar
 		case $edit in
 		*bytes*) assert_equal "$stderr" "swift-get: $C/liar: the manifest's sizes add up to 2500001 bytes, not 2500000" ;;
 		*) assert_equal "$stderr" "swift-get: $C/liar: a manifest entry without name, hash or bytes" ;;
 		esac
 		assert_equal "$output" ""
-		grep -q "^GET /v1/AUTH_test/$C/liar?multipart-manifest=get 200 .* fault=" "$SWIFT_HOME/fault.log" ||
-			fail "the doctored manifest was not served: $(swift_fault_log)"
-		run -1 grep -E '_segments' "$SWIFT_HOME/fault.log"
+		doctored_served liar
 	done
 	swift-get liar | cmp - "$T/in"
 }

@@ -44,25 +44,26 @@ preauth() {
 	[ -z "$(swift list "${C}_segments")" ]
 }
 
-@test "application credential: put, get, ls and rm" {
+# put_get_ls_rm WRAP NAME: through WRAP (the credentials it sets), NAME
+# (2.5 MB in 1 MB segments) is stored, read back, listed alone, removed
+put_get_ls_rm() {
+	local wrap=$1 name=$2
 	mkdata 2500000 "$T/in"
-	appcred swift-put -S 1M app <"$T/in"
-	appcred swift-get app | cmp - "$T/in"
-	run -0 appcred swift-ls
-	assert_output app
-	appcred swift-rm app
+	"$wrap" swift-put -S 1M "$name" <"$T/in"
+	"$wrap" swift-get "$name" | cmp - "$T/in"
+	run -0 "$wrap" swift-ls
+	assert_output "$name"
+	"$wrap" swift-rm "$name"
 	[ -z "$(swift list "$C")" ]
+}
+
+@test "application credential: put, get, ls and rm" {
+	put_get_ls_rm appcred app
 }
 
 @test "pre-authenticated OS_STORAGE_URL and OS_AUTH_TOKEN: put, get, ls and rm" {
 	TOKEN=$(keystone_token)
-	mkdata 2500000 "$T/in"
-	preauth swift-put -S 1M pre <"$T/in"
-	preauth swift-get pre | cmp - "$T/in"
-	run -0 preauth swift-ls
-	assert_output pre
-	preauth swift-rm pre
-	[ -z "$(swift list "$C")" ]
+	put_get_ls_rm preauth pre
 }
 
 @test "a wrong password: exit 1, a clear message, no password in it" {

@@ -1,5 +1,5 @@
-# Shared by the suites of contrib/redis-backup (`source` after
-# test_helper): its config for a test.
+# Shared by the suites of contrib/redis-backup and redis-restore
+# (`source` after test_helper): the config for a test, and its refusals.
 
 # backup_env SOCKET PREFIX [LINE]...: an age identity in $SCRATCH/key.txt,
 # its recipient in $SCRATCH/recipients.txt, and ENVF, redis-backup's
@@ -19,4 +19,14 @@ backup_env() {
 		printf '%s\n' "$@"
 	} >"$ENVF"
 	chmod 600 "$ENVF"
+}
+
+# env_refused LINE MESSAGE CMD...: with LINE added to ENVF, CMD exits 1
+# and says exactly MESSAGE on stderr.
+env_refused() {
+	local line=$1 msg=$2
+	shift 2
+	echo "$line" >>"$ENVF"
+	run -1 --separate-stderr "$@"
+	assert_equal "$stderr" "$msg"
 }

@@ -10,6 +10,13 @@
 #                               N-ish keys and only-in-a; sets A_DIGEST
 #   dir_state DIR               a listing with checksums of every file
 #                               (what "not a file changed" compares)
+#   stop_then SCRIPT <<EOF     writes SCRIPT, a --stop-cmd that stops the
+#                               server of $RDIR and then runs the lines
+#                               on stdin (what a hostile redis user does
+#                               while it is down)
+#   swap_staged SCRIPT TARGET   stop_then SCRIPT, the lines putting a
+#                               symlink to TARGET in the place of each
+#                               staging file or dir
 #   untouched                   server a refused a restore before its stop:
 #                               the same process (A_PID) serves A
 #                               (A_DIGEST), the data dir and the config are
@@ -43,6 +50,29 @@ assert_no_staged() {
 	for f in "$1"/.rdb-install.staged.*; do
 		[ ! -e "$f" ] || fail "a staging file is left: $f"
 	done
+}
+
+# stop_then SCRIPT: writes SCRIPT, a --stop-cmd that shuts the server of
+# $RDIR down (socket $RSOCK), waits for its process to exit, then runs the
+# shell lines given on stdin.
+stop_then() {
+	cat >"$1" <<-EOF
+	#!/bin/sh
+	pid=\$(cat "$RDIR/redis.pid")
+	redis-cli -s "$RSOCK" SHUTDOWN >/dev/null 2>&1
+	while kill -0 "\$pid" 2>/dev/null; do sleep 0.02; done
+	EOF
+	cat >>"$1"
+	chmod +x "$1"
+}
+
+swap_staged() {
+	stop_then "$1" <<-EOF
+	for f in "$RDIR"/.rdb-install.staged.*; do
+		runuser -u redis -- rm -rf "\$f"
+		runuser -u redis -- ln -s "$2" "\$f"
+	done
+	EOF
 }
 
 make_snapshot() {

@@ -81,6 +81,12 @@ main(void)
 	ok(split_is("x \"open", -1, NULL, NULL), "split: unterminated quote");
 	ok(split_is("x \"a\"b", -1, NULL, NULL),
 	    "split: closing quote followed by a non-blank");
+	ok(split_is("x 'open", -1, NULL, NULL),
+	    "split: unterminated single quote");
+	ok(split_is("x 'a'b", -1, NULL, NULL),
+	    "split: closing single quote followed by a non-blank");
+	ok(split_is("x 'a\"b' c", 3, "x", "a\"b"),
+	    "split: a double quote inside single quotes is taken");
 	ok(split_is("   ", 0, NULL, NULL), "split: a blank line");
 
 	snprintf(inc, sizeof(inc),

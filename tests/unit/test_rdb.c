@@ -74,6 +74,25 @@ has_crc(const unsigned char *buf, size_t len)
 /* A newer file: the verdict, the warning, the key count where walked,
  * the same in pieces of every size, every truncation and every bit flip
  * refused. */
+/* How many of the len * 8 single-bit flips of buf the checker refuses
+ * (buf is as it was after). */
+static size_t
+flips_refused(unsigned char *buf, size_t len)
+{
+	struct rdb_check c;
+	size_t cut, bad = 0;
+	unsigned bit;
+
+	for (cut = 0; cut < len; cut++)
+		for (bit = 0; bit < 8; bit++) {
+			buf[cut] ^= (unsigned char)(1u << bit);
+			if (check(buf, len, 0, 0, &c) < 0)
+				bad++;
+			buf[cut] ^= (unsigned char)(1u << bit);
+		}
+	return bad;
+}
+
 static void
 check_newer(const char *name, long keys, const char *warn)
 {
@@ -81,7 +100,6 @@ check_newer(const char *name, long keys, const char *warn)
 	unsigned char *buf;
 	size_t len, cut, piece, bad;
 	const char *w;
-	unsigned bit;
 	int rc;
 
 	buf = tap_slurp(tap_fixture_rdb(name), &len);
@@ -111,16 +129,8 @@ check_newer(const char *name, long keys, const char *warn)
 	check(buf, len - 3, 0, 0, &c1);
 	ok(strstr(c1.errstr, "truncated") != NULL,
 	    "%s: three bytes short says: %s", name, c1.errstr);
-	bad = 0;
-	for (cut = 0; cut < len; cut++)
-		for (bit = 0; bit < 8; bit++) {
-			buf[cut] ^= (unsigned char)(1u << bit);
-			if (check(buf, len, 0, 0, &c1) < 0)
-				bad++;
-			buf[cut] ^= (unsigned char)(1u << bit);
-		}
-	ok(bad == len * 8, "%s: all %zu single-bit flips refused", name,
-	    len * 8);
+	ok(flips_refused(buf, len) == len * 8,
+	    "%s: all %zu single-bit flips refused", name, len * 8);
 	free(buf);
 }
 
@@ -130,7 +140,6 @@ main(void)
 	struct rdb_check c, c1;
 	unsigned char *buf;
 	size_t len, i, cut, bad;
-	unsigned bit;
 	int rc;
 
 	ok(rdb_crc64(0, "123456789", 9) == 0xe9c6d914c4b8d9caULL,
@@ -166,18 +175,10 @@ main(void)
 		ok(strstr(c1.errstr, "truncated") != NULL,
 		    "%s: one byte short says: %s", name, c1.errstr);
 
-		if (has_crc(buf, len)) {
-			bad = 0;
-			for (cut = 0; cut < len; cut++)
-				for (bit = 0; bit < 8; bit++) {
-					buf[cut] ^= (unsigned char)(1u << bit);
-					if (check(buf, len, 0, 0, &c1) < 0)
-						bad++;
-					buf[cut] ^= (unsigned char)(1u << bit);
-				}
-			ok(bad == len * 8, "%s: all %zu single-bit flips refused",
-			    name, len * 8);
-		}
+		if (has_crc(buf, len))
+			ok(flips_refused(buf, len) == len * 8,
+			    "%s: all %zu single-bit flips refused", name,
+			    len * 8);
 		free(buf);
 	}
 

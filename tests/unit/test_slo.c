@@ -327,11 +327,28 @@ refused(const char *body, uint64_t total, enum slo_bad bad, size_t good,
 	slo_manifest_free(&m);
 }
 
+/* A lone entry whose name, hash or bytes is of the wrong kind, or whose
+ * name is no /container/object. */
+static const char *const lone_bad[] = {
+	"[{\"name\":7,\"hash\":\"" H32 "\",\"bytes\":1}]",
+	"[{\"name\":\"/c/a\",\"hash\":[],\"bytes\":1}]",
+	"[{\"name\":\"/c/a\",\"hash\":\"" H32 "\",\"bytes\":\"1\"}]",
+	"[{\"name\":\"/c/a\",\"hash\":\"" H32 "\",\"bytes\":-1}]",
+	"[{\"name\":\"/c/a\",\"hash\":\"" H32 "\",\"bytes\":1.5}]",
+	"[{\"name\":\"c/a\",\"hash\":\"" H32 "\",\"bytes\":1}]",
+	"[{\"name\":\"/c\",\"hash\":\"" H32 "\",\"bytes\":1}]",
+	"[{\"name\":\"/c/\",\"hash\":\"" H32 "\",\"bytes\":1}]",
+	/* Found by fuzz_slo: "//x" named an empty container, the account. */
+	"[{\"name\":\"///////+//y=2/00000000\",\"hash\":\"" H32
+	    "\",\"bytes\":1}]",
+};
+
 static void
 test_bad(void)
 {
 	struct slo_manifest m;
 	char e[ERRSTR_LEN];
+	size_t i;
 	const char *sub = "[{\"name\":\"/c_segments/m\",\"hash\":\"x\","
 	    "\"bytes\":5,\"sub_slo\":true}]";
 
@@ -346,25 +363,8 @@ test_bad(void)
 	    SLO_BAD_ENTRY, 1, "without name, hash or bytes");
 	refused("[" SEG("a", 1) "," SEG("b", 2) ",{\"name\":\"/c/x\",\"hash\":\""
 	    H32 "\"}]", ~0ULL, SLO_BAD_ENTRY, 2, "without name");
-	refused("[{\"name\":7,\"hash\":\"" H32 "\",\"bytes\":1}]", ~0ULL,
-	    SLO_BAD_ENTRY, 0, "without name");
-	refused("[{\"name\":\"/c/a\",\"hash\":[],\"bytes\":1}]", ~0ULL,
-	    SLO_BAD_ENTRY, 0, "without name");
-	refused("[{\"name\":\"/c/a\",\"hash\":\"" H32 "\",\"bytes\":\"1\"}]",
-	    ~0ULL, SLO_BAD_ENTRY, 0, "without name");
-	refused("[{\"name\":\"/c/a\",\"hash\":\"" H32 "\",\"bytes\":-1}]",
-	    ~0ULL, SLO_BAD_ENTRY, 0, "without name");
-	refused("[{\"name\":\"/c/a\",\"hash\":\"" H32 "\",\"bytes\":1.5}]",
-	    ~0ULL, SLO_BAD_ENTRY, 0, "without name");
-	refused("[{\"name\":\"c/a\",\"hash\":\"" H32 "\",\"bytes\":1}]",
-	    ~0ULL, SLO_BAD_ENTRY, 0, "without name");
-	refused("[{\"name\":\"/c\",\"hash\":\"" H32 "\",\"bytes\":1}]",
-	    ~0ULL, SLO_BAD_ENTRY, 0, "without name");
-	refused("[{\"name\":\"/c/\",\"hash\":\"" H32 "\",\"bytes\":1}]",
-	    ~0ULL, SLO_BAD_ENTRY, 0, "without name");
-	/* Found by fuzz_slo: "//x" named an empty container, the account. */
-	refused("[{\"name\":\"///////+//y=2/00000000\",\"hash\":\"" H32
-	    "\",\"bytes\":1}]", ~0ULL, SLO_BAD_ENTRY, 0, "without name");
+	for (i = 0; i < sizeof(lone_bad) / sizeof(lone_bad[0]); i++)
+		refused(lone_bad[i], ~0ULL, SLO_BAD_ENTRY, 0, "without name");
 	refused("[" SEG("a", 1) ",{\"name\":\"/c/a\",\"hash\":\"" H32 "\","
 	    "\"bytes\":1,\"range\":\"0-0\"}]", ~0ULL, SLO_BAD_RANGE, 1,
 	    "/c/a: segment ranges are not supported");

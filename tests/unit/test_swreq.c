@@ -10,6 +10,25 @@
 /* Wed, 21 Oct 2015 07:28:00 GMT */
 #define NOW	((time_t)1445412480)
 
+/* Retry-After as an HTTP-date, in its three forms, against NOW. */
+static const struct {
+	int		 attempt;
+	const char	*retry_after;
+	long		 want;
+	const char	*what;
+} dates[] = {
+	{ 0, "Wed, 21 Oct 2015 07:28:10 GMT", 10000,
+	    "an HTTP-date 10 s ahead is 10 s" },
+	{ 0, "Wednesday, 21-Oct-15 07:28:05 GMT", 5000,
+	    "the obsolete RFC 850 form too" },
+	{ 0, "Wed Oct 21 07:28:07 2015", 7000, "and asctime's" },
+	{ 0, "Wed, 21 Oct 2015 09:28:00 GMT", 60000,
+	    "an HTTP-date two hours ahead is 60 s" },
+	{ 3, "Wed, 21 Oct 2015 07:27:00 GMT", 8000,
+	    "one in the past means the usual backoff" },
+	{ 3, "Wed, 21 Oct 2015 07:28:00 GMT", 8000, "and so does now" },
+};
+
 int
 main(void)
 {
@@ -42,17 +61,9 @@ main(void)
 		ok(sw_backoff(2, junk[i], NOW) == 4000, "Retry-After \"%s\" "
 		    "means the usual backoff", junk[i]);
 
-	d = sw_backoff(0, "Wed, 21 Oct 2015 07:28:10 GMT", NOW);
-	ok(d == 10000, "an HTTP-date 10 s ahead is 10 s: %ld", d);
-	d = sw_backoff(0, "Wednesday, 21-Oct-15 07:28:05 GMT", NOW);
-	ok(d == 5000, "the obsolete RFC 850 form too: %ld", d);
-	d = sw_backoff(0, "Wed Oct 21 07:28:07 2015", NOW);
-	ok(d == 7000, "and asctime's: %ld", d);
-	d = sw_backoff(0, "Wed, 21 Oct 2015 09:28:00 GMT", NOW);
-	ok(d == 60000, "an HTTP-date two hours ahead is 60 s: %ld", d);
-	d = sw_backoff(3, "Wed, 21 Oct 2015 07:27:00 GMT", NOW);
-	ok(d == 8000, "one in the past means the usual backoff: %ld", d);
-	d = sw_backoff(3, "Wed, 21 Oct 2015 07:28:00 GMT", NOW);
-	ok(d == 8000, "and so does now: %ld", d);
+	for (i = 0; i < (int)(sizeof(dates) / sizeof(dates[0])); i++) {
+		d = sw_backoff(dates[i].attempt, dates[i].retry_after, NOW);
+		ok(d == dates[i].want, "%s: %ld", dates[i].what, d);
+	}
 	return tap_done();
 }

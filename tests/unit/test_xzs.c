@@ -12,17 +12,7 @@
 #include "testbuf.h"
 #include "xzs.h"
 
-static int
-xz_write(void *x, const void *p, size_t n, char *e)
-{
-	return xzs_write(x, p, n, e);
-}
-
-static int
-feed(struct xzs *x, const unsigned char *p, size_t n, char *e)
-{
-	return buf_feed(xz_write, x, p, n, e);
-}
+BUF_CODER(xz, xzs_write, xzs_finish)
 
 static int
 encode(const unsigned char *p, size_t n, int preset, int extreme,
@@ -33,12 +23,8 @@ encode(const unsigned char *p, size_t n, int preset, int extreme,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = xzs_encoder(&x, preset, extreme, threads, block_size, buf_sink,
-	    out, e);
-	if (rc == 0)
-		rc = feed(&x, p, n, e);
-	if (rc == 0)
-		rc = xzs_finish(&x, e);
+	rc = buf_code(xzs_encoder(&x, preset, extreme, threads, block_size,
+	    buf_sink, out, e), xz_write, xz_finish, &x, p, n, e);
 	xzs_end(&x);
 	if (rc < 0)
 		printf("# encode: %s\n", e);
@@ -56,11 +42,8 @@ decode(const unsigned char *p, size_t n, uint32_t threads, uint64_t memlimit,
 
 	memset(out, 0, sizeof(*out));
 	e[0] = '\0';
-	rc = xzs_decoder(&x, threads, memlimit, buf_sink, out, e);
-	if (rc == 0)
-		rc = feed(&x, p, n, e);
-	if (rc == 0)
-		rc = xzs_finish(&x, e);
+	rc = buf_code(xzs_decoder(&x, threads, memlimit, buf_sink, out, e),
+	    xz_write, xz_finish, &x, p, n, e);
 	if (hit != NULL)
 		*hit = x.memlimit_hit;
 	xzs_end(&x);
@@ -68,11 +51,10 @@ decode(const unsigned char *p, size_t n, uint32_t threads, uint64_t memlimit,
 }
 
 
+/* Every preset, block size and thread count in the table, at size n. */
 static void
-round_trips(void)
+round_trip(const unsigned char *p, size_t n)
 {
-	static const size_t sizes[] = { 0, 1, 1000, 65535, 65536, 65537,
-	    (3 << 20) + 7 };
 	static const struct {
 		int preset, extreme;
 		uint32_t threads;
@@ -83,33 +65,26 @@ round_trips(void)
 	};
 	struct buf c, d;
 	char e[ERRSTR_LEN];
-	unsigned char *p;
-	size_t i, j;
+	size_t j;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		p = buf_data(sizes[i]);
-		for (j = 0; j < sizeof(opts) / sizeof(opts[0]); j++) {
-			if ((opts[j].preset >= 3) && sizes[i] > 100000)
-				continue;	/* slow, and proves nothing new */
-			if (encode(p, sizes[i], opts[j].preset,
-			    opts[j].extreme, opts[j].threads, opts[j].block,
-			    &c) < 0) {
-				ok(0, "encode %zu B preset %d", sizes[i],
-				    opts[j].preset);
-				continue;
-			}
-			ok(decode(c.p, c.n, opts[j].threads, 1ULL << 30, &d, e,
-			    NULL) == 0 && d.n == sizes[i] &&
-			    (d.n == 0 || memcmp(d.p, p, d.n) == 0) &&
-			    xzs_sniff(c.p, c.n),
-			    "%zu B at -%d%s, %u threads, block %llu -> %zu B "
-			    "and back %s", sizes[i], opts[j].preset,
-			    opts[j].extreme ? "e" : "", opts[j].threads,
-			    (unsigned long long)opts[j].block, c.n, e);
-			free(c.p);
-			free(d.p);
+	for (j = 0; j < sizeof(opts) / sizeof(opts[0]); j++) {
+		if ((opts[j].preset >= 3) && n > 100000)
+			continue;	/* slow, and proves nothing new */
+		if (encode(p, n, opts[j].preset, opts[j].extreme,
+		    opts[j].threads, opts[j].block, &c) < 0) {
+			ok(0, "encode %zu B preset %d", n, opts[j].preset);
+			continue;
 		}
-		free(p);
+		ok(decode(c.p, c.n, opts[j].threads, 1ULL << 30, &d, e,
+		    NULL) == 0 && d.n == n &&
+		    (d.n == 0 || memcmp(d.p, p, d.n) == 0) &&
+		    xzs_sniff(c.p, c.n),
+		    "%zu B at -%d%s, %u threads, block %llu -> %zu B "
+		    "and back %s", n, opts[j].preset,
+		    opts[j].extreme ? "e" : "", opts[j].threads,
+		    (unsigned long long)opts[j].block, c.n, e);
+		free(c.p);
+		free(d.p);
 	}
 }
 
@@ -277,7 +252,7 @@ memlimit(void)
 int
 main(void)
 {
-	round_trips();
+	buf_each_size(round_trip);
 	streams();
 	memlimit();
 	return tap_done();

@@ -9,11 +9,7 @@
 #include "testbuf.h"
 #include "zstds.h"
 
-static int
-zs_write(void *z, const void *p, size_t n, char *e)
-{
-	return zstds_write(z, p, n, e);
-}
+BUF_CODER(zs, zstds_write, zstds_finish)
 
 static int
 feed(struct zstds *z, const unsigned char *p, size_t n, char *e)
@@ -30,11 +26,8 @@ encode(const unsigned char *p, size_t n, int level, uint32_t threads,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = zstds_encoder(&z, level, threads, buf_sink, out, e);
-	if (rc == 0)
-		rc = feed(&z, p, n, e);
-	if (rc == 0)
-		rc = zstds_finish(&z, e);
+	rc = buf_code(zstds_encoder(&z, level, threads, buf_sink, out, e),
+	    zs_write, zs_finish, &z, p, n, e);
 	zstds_end(&z);
 	if (rc < 0)
 		printf("# encode: %s\n", e);
@@ -50,50 +43,38 @@ decode(const unsigned char *p, size_t n, uint64_t memlimit, struct buf *out,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = zstds_decoder(&z, memlimit, buf_sink, out, e);
-	if (rc == 0)
-		rc = feed(&z, p, n, e);
-	if (rc == 0)
-		rc = zstds_finish(&z, e);
+	rc = buf_code(zstds_decoder(&z, memlimit, buf_sink, out, e), zs_write,
+	    zs_finish, &z, p, n, e);
 	zstds_end(&z);
 	return rc;
 }
 
 
+/* Every level and thread count in the table, at size n. */
 static void
-round_trips(void)
+round_trip(const unsigned char *p, size_t n)
 {
-	static const size_t sizes[] = { 0, 1, 1000, 65535, 65536, 65537,
-	    (3 << 20) + 7 };
 	static const struct { int level; uint32_t threads; } opts[] = {
 		{ 1, 0 }, { 3, 1 }, { 6, 2 }, { 19, 0 },
 	};
 	struct buf c, d;
 	char e[ERRSTR_LEN];
-	unsigned char *p;
-	size_t i, j;
+	size_t j;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		p = buf_data(sizes[i]);
-		for (j = 0; j < sizeof(opts) / sizeof(opts[0]); j++) {
-			if (opts[j].level == 19 && sizes[i] > 100000)
-				continue;
-			if (encode(p, sizes[i], opts[j].level,
-			    opts[j].threads, &c) < 0) {
-				ok(0, "encode %zu B level %d", sizes[i],
-				    opts[j].level);
-				continue;
-			}
-			e[0] = '\0';
-			ok(decode(c.p, c.n, 1ULL << 30, &d, e) == 0 &&
-			    d.n == sizes[i] &&
-			    (d.n == 0 || memcmp(d.p, p, d.n) == 0),
-			    "%zu B at level %d, %u threads -> %zu B and back %s",
-			    sizes[i], opts[j].level, opts[j].threads, c.n, e);
-			free(c.p);
-			free(d.p);
+	for (j = 0; j < sizeof(opts) / sizeof(opts[0]); j++) {
+		if (opts[j].level == 19 && n > 100000)
+			continue;
+		if (encode(p, n, opts[j].level, opts[j].threads, &c) < 0) {
+			ok(0, "encode %zu B level %d", n, opts[j].level);
+			continue;
 		}
-		free(p);
+		e[0] = '\0';
+		ok(decode(c.p, c.n, 1ULL << 30, &d, e) == 0 && d.n == n &&
+		    (d.n == 0 || memcmp(d.p, p, d.n) == 0),
+		    "%zu B at level %d, %u threads -> %zu B and back %s",
+		    n, opts[j].level, opts[j].threads, c.n, e);
+		free(c.p);
+		free(d.p);
 	}
 }
 
@@ -238,7 +219,7 @@ window(void)
 int
 main(void)
 {
-	round_trips();
+	buf_each_size(round_trip);
 	frames();
 	unfinished();
 	window();

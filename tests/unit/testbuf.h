@@ -54,6 +54,34 @@ buf_feed(int (*write)(void *, const void *, size_t, char *), void *ctx,
 	return 0;
 }
 
+/* Defines prefix_write and prefix_finish: a coder's own write and finish
+ * (which take its struct) as the void * functions buf_feed and buf_code
+ * call. */
+#define BUF_CODER(prefix, write, finish)				\
+static int								\
+prefix##_write(void *c, const void *p, size_t n, char *e)		\
+{									\
+	return write(c, p, n, e);					\
+}									\
+static int								\
+prefix##_finish(void *c, char *e)					\
+{									\
+	return finish(c, e);						\
+}
+
+/* Feeds p in pieces to a coder its maker has just made (made: what the
+ * maker returned), then finishes it; returns 0 or the first failure.
+ * The caller ends the coder, made or not. */
+static __attribute__((unused)) int
+buf_code(int made, int (*write)(void *, const void *, size_t, char *),
+    int (*finish)(void *, char *), void *ctx, const unsigned char *p,
+    size_t n, char *e)
+{
+	if (made < 0 || buf_feed(write, ctx, p, n, e) < 0)
+		return -1;
+	return finish(ctx, e);
+}
+
 /* n bytes, compressible but not trivially: words from a small alphabet
  * (one byte more, so that an empty input is not NULL). */
 static __attribute__((unused)) unsigned char *
@@ -70,6 +98,23 @@ buf_data(size_t n)
 		p[i] = (x >> 16) % 7 == 0 ? ' ' : 'a' + (x >> 20) % 16;
 	}
 	return p;
+}
+
+/* Calls each(p, n) with test data of every size a round trip is tried
+ * at: nothing, a byte, either side of the 64 KiB buffer, several MiB. */
+static __attribute__((unused)) void
+buf_each_size(void (*each)(const unsigned char *, size_t))
+{
+	static const size_t sizes[] = { 0, 1, 1000, 65535, 65536, 65537,
+	    (3 << 20) + 7 };
+	unsigned char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		p = buf_data(sizes[i]);
+		each(p, sizes[i]);
+		free(p);
+	}
 }
 
 #endif
