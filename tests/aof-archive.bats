@@ -57,14 +57,15 @@ archive_term() {
 chunks() { swift-ls "$ARCH/" | sed -n '/\.aof\./p'; }
 bases() { swift-ls "$ARCH/" | sed -n '/\.base\./p'; }
 
-# Waits (20 s at most) until a chunk of the newest base reaches the
-# master's offset now: everything written so far is stored.
+# Waits (20 s at most) until a chunk of the master's current replication
+# id (its newest base) reaches the master's offset now: everything written
+# so far is stored.  (Names sort by replication id, not by time.)
 wait_shipped() {
-	local want i end dir
-	want=$(rcli src INFO replication | tr -d '\r' |
-		sed -n 's/^master_repl_offset://p')
+	local want i end dir info
+	info=$(rcli src INFO replication | tr -d '\r')
+	want=$(sed -n 's/^master_repl_offset://p' <<<"$info")
+	dir=$ARCH/$(sed -n 's/^master_replid://p' <<<"$info")
 	for i in $(seq 1 80); do
-		dir=$(bases | tail -n 1 | cut -d/ -f1-4)
 		end=$(chunks | sed -n "\\|^$dir/|p" | tail -n 1 |
 			sed -n 's|.*/[0-9]*-0*\([0-9][0-9]*\)\..*|\1|p')
 		[ -n "$end" ] && [ "$end" -ge "$want" ] && return 0

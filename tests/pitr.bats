@@ -9,6 +9,7 @@
 
 load test_helper
 source "$RDBPIPE_TOP/tests/lib/restore.bash"
+source "$RDBPIPE_TOP/tests/lib/backup.bash"
 
 REDIS_USER=redis
 export RDB_INSTALL_STATE_DIR=$SCRATCH/state
@@ -29,18 +30,9 @@ setup() {
 	SRC_SOCK=$RSOCK
 	redis_start dst "appendonly yes"
 	DST_SOCK=$RSOCK
-	rdb-pack --keygen -o "$SCRATCH/key.txt" 2>/dev/null
-	rdb-pack -y <"$SCRATCH/key.txt" >"$SCRATCH/recipients.txt"
-	ENVF=$SCRATCH/redis-backup
-	cat >"$ENVF" <<-EOF
-	REDIS_SOCKET=$DST_SOCK
-	REDIS_CONF=$RCONF
-	REDIS_BACKUP_PREFIX=test/src
-	REDIS_BACKUP_RECIPIENTS_FILE=$SCRATCH/recipients.txt
-	REDIS_BACKUP_IDENTITY_FILE=$SCRATCH/key.txt
-	REDIS_BACKUP_LOCK=$SCRATCH/backup.lock
-	EOF
-	chmod 600 "$ENVF"
+	# redis-restore's settings: the restore goes to dst.
+	backup_env "$DST_SOCK" test/src "REDIS_CONF=$RCONF" \
+		"REDIS_BACKUP_IDENTITY_FILE=$SCRATCH/key.txt"
 	LOG=$SCRATCH/writes.log
 	: >"$LOG"
 	NEXT=0
