@@ -118,15 +118,17 @@ on_reply(struct repl *r, char *errstr)
 		return r->cb.fullresync(r->cb.arg, r->replid, off, errstr);
 	}
 	if (strcmp(l, "+CONTINUE") == 0 || strncmp(l, "+CONTINUE ", 10) == 0) {
+		/* Asked before a new id is taken: with one, a continue to
+		 * "PSYNC ? -1" would pass as a resume from offset 0. */
+		if (!archive_replid_ok(r->replid))
+			return errstr_set(errstr, "PSYNC: +CONTINUE to a full "
+			    "resync request");
 		if (l[9] == ' ') {
 			if (!archive_replid_ok(l + 10))
 				return errstr_set(errstr, "PSYNC: bad reply: "
 				    "%.80s", l);
 			snprintf(r->replid, sizeof(r->replid), "%s", l + 10);
 		}
-		if (!archive_replid_ok(r->replid))
-			return errstr_set(errstr, "PSYNC: +CONTINUE to a full "
-			    "resync request");
 		r->state = REPL_STREAM;
 		return r->cb.resumed(r->cb.arg, r->replid, errstr);
 	}

@@ -266,6 +266,10 @@ main(void)
 	    "+FULLRESYNC xyz 1");
 	expect_fail(NULL, "+CONTINUE\r\n",
 	    "PSYNC: +CONTINUE to a full resync request");
+	/* Found by fuzz_repl: a new id must not turn it into a resume from
+	 * offset 0. */
+	expect_fail(NULL, "+CONTINUE " ID1 "\r\n",
+	    "PSYNC: +CONTINUE to a full resync request");
 	expect_fail(NULL, "+OK\r\n", "PSYNC: unexpected reply: +OK");
 	expect_fail(NULL, "+FULLRESYNC " ID1 " 1\r\n-LOADING\r\n",
 	    "PSYNC: LOADING");
