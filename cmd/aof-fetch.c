@@ -17,6 +17,7 @@
 #include "swiftcmd.h"
 #include "packcmd.h"
 #include "archive.h"
+#include "cluster.h"
 #include "pitr.h"
 
 static const char *prog = "aof-fetch";
@@ -25,8 +26,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: aof-fetch [-qv] [-c CONTAINER] [--retries N] [--insecure] --list-times PREFIX\n"
-	    "       aof-fetch [-qv] [-c CONTAINER] [--retries N] [--insecure]\n"
+	    "usage: aof-fetch [-qv] [-c CONTAINER] [--retries N] [--insecure] [--slots RANGES]\n"
+	    "                 --list-times PREFIX\n"
+	    "       aof-fetch [-qv] [-c CONTAINER] [--retries N] [--insecure] [--slots RANGES]\n"
 	    "                 [-i IDENTITY_FILE | --passphrase-file FILE]\n"
 	    "                 --to-time YYYY-MM-DDTHH:MM:SSZ -o DIR [--check-aof PATH] PREFIX\n");
 }
@@ -37,6 +39,8 @@ struct opts {
 	struct packcmd_keys	 keys;
 	struct unpack_cfg	 uc;
 	const char		*prefix, *dir, *check_aof, *to_time;
+	const char		*slots;		/* --slots, or NULL */
+	unsigned char		 map[CLUSTER_MAP_LEN];
 	int			 list;
 	time_t			 t;
 };
@@ -60,6 +64,7 @@ parse_options(int argc, char *argv[], struct opts *o)
 		CMD_STR("to-time", 0, &o->to_time),
 		CMD_STR("output", 'o', &o->dir),
 		CMD_STR("check-aof", 0, &o->check_aof),
+		CMD_STR("slots", 0, &o->slots),
 		CMD_ARG("identity", 'i'),
 		CMD_STR("passphrase-file", 0, &o->keys.passfile),
 		CMD_END
@@ -99,17 +104,26 @@ parse_options(int argc, char *argv[], struct opts *o)
 		usage_error("--to-time: %s", e);
 	if (o->dir != NULL && *o->dir == '\0')
 		usage_error("-o: empty DIR");
+	if (o->slots != NULL && cluster_slots_parse(o->slots, o->map, e) < 0)
+		usage_error("--slots: %s", e);
 }
 
-/* --list-times: one line per base, oldest first. */
+/* --list-times: one line per base, oldest first, with the slot ranges of
+ * a cluster node's base. */
 static int
-list_times(const struct archive_index *ix)
+list_times(const struct opts *o, struct swift_ctx *sc,
+    const struct archive_index *ix)
 {
 	char from[ARCHIVE_ISO_LEN + 1], to[ARCHIVE_ISO_LEN + 1];
+	char slots[CLUSTER_SLOTS_MAX + 1], node[CLUSTER_ID_LEN + 1];
 	const struct archive_base *b;
+	char e[ERRSTR_LEN];
 	size_t i;
 
 	for (i = 0; i < ix->n; i++) {
+		if (pitr_base_cluster(sc, o->sw.container, &ix->v[i].base,
+		    slots, node, e) < 0)
+			errx(1, "%s", e);
 		b = &ix->v[i];
 		archive_iso(b->base.open, from);
 		/* A base with no chunk yet restores to no second. */
@@ -119,6 +133,8 @@ list_times(const struct archive_index *ix)
 			snprintf(to, sizeof(to), "-");
 		printf("%s %" PRIu64 " %s %s", b->base.replid, b->base.start,
 		    from, to);
+		if (slots[0] != '\0')
+			printf(" slots %s", slots);
 		if (b->gap != 0)
 			printf(" (gap at offset %" PRIu64 ")", b->gap);
 		printf("\n");
@@ -193,7 +209,13 @@ main(int argc, char *argv[])
 
 	if (pitr_index(sc, o.sw.container, o.prefix, &ix, &names, e) < 0)
 		errx(1, "%s", e);
-	rc = o.list ? list_times(&ix) : to_time(&o, sc, &ix);
+	/* A cluster's masters share the prefix: --slots picks one shard. */
+	if (o.slots != NULL && pitr_keep_slots(sc, o.sw.container, &ix, o.map,
+	    e) < 0)
+		errx(1, "%s", e);
+	if (o.slots != NULL && ix.n == 0)
+		errx(1, "%s/archive/: no base of slots %s", o.prefix, o.slots);
+	rc = o.list ? list_times(&o, sc, &ix) : to_time(&o, sc, &ix);
 	archive_index_free(&ix);
 	pitr_names_free(&names);
 	swift_free(sc);

@@ -13,6 +13,7 @@
 #include "archiver.h"
 #include "pitr.h"
 #include "clock.h"
+#include "cluster.h"
 #include "errstr.h"
 #include "io.h"
 #include "json.h"
@@ -126,7 +127,8 @@ struct put {
 
 static int
 put_open(const struct archiver_cfg *cfg, struct swift_ctx *sc,
-    const char *name, struct put *u, char *errstr)
+    const char *name, const char *const *meta, int nmeta, struct put *u,
+    char *errstr)
 {
 	struct slo_put_cfg sc_cfg;
 
@@ -135,6 +137,8 @@ put_open(const struct archiver_cfg *cfg, struct swift_ctx *sc,
 	sc_cfg.c = sc;
 	sc_cfg.container = cfg->container;
 	sc_cfg.object = name;
+	sc_cfg.meta = meta;
+	sc_cfg.nmeta = nmeta;
 	sc_cfg.segment_size = SEGMENT_SIZE;
 	if ((u->sp = slo_put_new(&sc_cfg, errstr)) == NULL)
 		return -1;
@@ -190,7 +194,7 @@ upload_chunk(struct uploader *up, const char *name, char *errstr)
 	struct put u;
 	int rc;
 
-	if (put_open(up->cfg, up->sc, name, &u, errstr) < 0)
+	if (put_open(up->cfg, up->sc, name, NULL, 0, &u, errstr) < 0)
 		return -1;
 	rc = pack_write(u.p, up->ch.p, up->ch.n, errstr);
 	return put_close(&u, rc == 0, errstr);
@@ -312,6 +316,14 @@ struct arch {
 	uint64_t	 base_off;
 	uint64_t	 bases;
 	int		 streaming;	/* up: the stream flows */
+	/* A cluster node (cluster.h): who it is now, asked at each
+	 * connection, and the slots of the base the chunks go under. */
+	int		 cluster;
+	struct cluster_node me;
+	char		 base_slots[CLUSTER_SLOTS_MAX + 1];
+	char		 new_slots[CLUSTER_SLOTS_MAX + 1];
+	int		 located;	/* the resume point is known */
+	int		 fatal;		/* a failure not to retry */
 	int		 behind;	/* in a falling-behind episode */
 	double		 last_rx;	/* when the master last sent bytes */
 };
@@ -336,6 +348,23 @@ ship_current(struct arch *a, int wait, char *errstr)
 	return 1;
 }
 
+/* Starts the upload of the base, with its slots and node id on a cluster
+ * node; returns 0 or -1. */
+static int
+open_base(struct arch *a, char *errstr)
+{
+	char slots[sizeof(PITR_META_SLOTS) + CLUSTER_SLOTS_MAX + 1];
+	char node[sizeof(PITR_META_NODE) + CLUSTER_ID_LEN + 1];
+	const char *meta[2] = { slots, node };
+
+	snprintf(a->new_slots, sizeof(a->new_slots), "%s", a->cluster ?
+	    a->me.slots : "");
+	snprintf(slots, sizeof(slots), PITR_META_SLOTS "=%s", a->me.slots);
+	snprintf(node, sizeof(node), PITR_META_NODE "=%s", a->me.id);
+	return put_open(a->cfg, a->cfg->sc, a->base_name, meta,
+	    a->cluster ? 2 : 0, &a->base, errstr);
+}
+
 static int
 on_fullresync(void *arg, const char *replid, uint64_t off, char *errstr)
 {
@@ -356,7 +385,7 @@ on_fullresync(void *arg, const char *replid, uint64_t off, char *errstr)
 		cfg->say("new base %s at offset %" PRIu64 " (nothing "
 		    "archived yet)", replid, off);
 	a->base_off = off;
-	return put_open(cfg, cfg->sc, a->base_name, &a->base, errstr);
+	return open_base(a, errstr);
 }
 
 static int
@@ -389,6 +418,7 @@ on_rdb_end(void *arg, const struct snap_result *res, char *errstr)
 		a->cfg->log("stored %s (%" PRIu64 " bytes of RDB, %" PRIu64
 		    " keys)", a->base_name, res->bytes, res->keys);
 	snprintf(a->base_replid, sizeof(a->base_replid), "%s", a->r.replid);
+	snprintf(a->base_slots, sizeof(a->base_slots), "%s", a->new_slots);
 	snprintf(a->psync_replid, sizeof(a->psync_replid), "%s", a->r.replid);
 	a->psync_off = a->base_off;
 	a->have_psync = 1;
@@ -535,6 +565,61 @@ read_some(struct arch *a, char *buf, size_t len, char *errstr)
 	return repl_feed(&a->r, buf, (size_t)n, errstr);
 }
 
+/* The first time: where the archive stands (on a cluster node, among the
+ * bases of its shard's slots); a failure here is not retried. */
+static int
+locate(struct arch *a, char *errstr)
+{
+	const struct archiver_cfg *cfg = a->cfg;
+	int rc;
+
+	if ((rc = archiver_resume_point(cfg, a->cluster ? a->me.map : NULL,
+	    a->psync_replid, &a->psync_off, errstr)) < 0) {
+		a->fatal = 1;
+		return -1;
+	}
+	a->located = 1;
+	a->have_psync = rc;
+	snprintf(a->base_replid, sizeof(a->base_replid), "%s", a->psync_replid);
+	snprintf(a->base_slots, sizeof(a->base_slots), "%s", a->cluster ?
+	    a->me.slots : "");
+	a->up.shipped = a->psync_off;
+	if (rc == 1 && cfg->log != NULL)
+		cfg->log("resuming %s at offset %" PRIu64, a->psync_replid,
+		    a->psync_off + 1);
+	return 0;
+}
+
+/* Asks the server whether it is a cluster node, and which (the slots go
+ * with the next base); returns 0 or -1. */
+static int
+identify(struct arch *a, char *errstr)
+{
+	const struct archiver_cfg *cfg = a->cfg;
+	int rc;
+
+	if ((rc = cluster_ask(a->c, &a->me, errstr)) < 0)
+		return -1;
+	a->cluster = rc;
+	if (rc == 1 && a->me.slots[0] == '\0') {
+		a->fatal = 1;
+		return errstr_set(errstr, "%s: cluster node %s serves no slot: "
+		    "nothing to archive", redis_name(cfg->conn), a->me.id);
+	}
+	if (!a->located)
+		return locate(a, errstr);
+	/* Slots moved since the base: its chain would not be the shard its
+	 * base names, so a new base starts. */
+	if (rc == 1 && a->have_psync && strcmp(a->me.slots,
+	    a->base_slots) != 0) {
+		cfg->say("cluster node %s now serves slots %s, not %s: "
+		    "starting a new base", a->me.id, a->me.slots,
+		    a->base_slots);
+		a->have_psync = 0;
+	}
+	return 0;
+}
+
 /* Connects, asks to go on where the archive stands, and follows the
  * stream until *stop (0) or a failure (-1). */
 static int
@@ -553,6 +638,8 @@ session(struct arch *a, char *buf, size_t len, char *errstr)
 	int rc = 0, pause;
 
 	if ((a->c = redis_connect(cfg->conn, NULL, errstr)) == NULL)
+		return -1;
+	if (identify(a, errstr) < 0)
 		return -1;
 	if ((rep = redis_cmd(a->c, errstr, 5, capa)) == NULL)
 		return -1;
@@ -651,21 +738,19 @@ archiver_run(const struct archiver_cfg *cfg, char *errstr)
 
 	if (arch_start(&a, cfg, errstr) < 0)
 		return -1;
-	if ((rc = archiver_resume_point(cfg, a.psync_replid, &a.psync_off,
-	    errstr)) < 0 || (buf = malloc(IO_BUFSZ)) == NULL) {
-		if (rc >= 0)
-			errstr_sys(errstr, "memory");
+	if ((buf = malloc(IO_BUFSZ)) == NULL) {
+		errstr_sys(errstr, "memory");
 		arch_stop(&a, e);
 		return -1;
 	}
-	a.have_psync = rc;
-	snprintf(a.base_replid, sizeof(a.base_replid), "%s", a.psync_replid);
-	a.up.shipped = a.psync_off;
-	if (rc == 1 && cfg->log != NULL)
-		cfg->log("resuming %s at offset %" PRIu64, a.psync_replid,
-		    a.psync_off + 1);
 	while (!*cfg->stop) {
 		rc = session(&a, buf, IO_BUFSZ, e);
+		if (rc < 0 && a.fatal) {
+			session_end(&a);
+			free(buf);
+			arch_stop(&a, errstr);
+			return errstr_set(errstr, "%s", e);
+		}
 		if (a.streaming)
 			ms = 1000;
 		if (a.streaming && down && cfg->log != NULL)
@@ -688,8 +773,8 @@ archiver_run(const struct archiver_cfg *cfg, char *errstr)
 }
 
 int
-archiver_resume_point(const struct archiver_cfg *cfg, char *replid,
-    uint64_t *shipped, char *errstr)
+archiver_resume_point(const struct archiver_cfg *cfg,
+    const unsigned char *map, char *replid, uint64_t *shipped, char *errstr)
 {
 	struct archive_index ix;
 	const struct archive_base *b;
@@ -702,6 +787,12 @@ archiver_resume_point(const struct archiver_cfg *cfg, char *replid,
 		if (strstr(e, ": container not found") != NULL)
 			return 0;
 		return errstr_set(errstr, "%s", e);
+	}
+	if (map != NULL && pitr_keep_slots(cfg->sc, cfg->container, &ix, map,
+	    errstr) < 0) {
+		archive_index_free(&ix);
+		pitr_names_free(&names);
+		return -1;
 	}
 	if ((b = archive_newest(&ix)) != NULL) {
 		snprintf(replid, ARCHIVE_REPLID_LEN + 1, "%s", b->base.replid);

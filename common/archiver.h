@@ -75,10 +75,12 @@ struct archiver_cfg {
 };
 
 /* Lists PREFIX/archive/ and finds where to resume: the newest base's
- * replid and the last offset shipped; returns 1 when there is one, 0
- * when the archive is empty, -1 on failure. */
-int archiver_resume_point(const struct archiver_cfg *cfg, char *replid,
-    uint64_t *shipped, char *errstr);
+ * replid and the last offset shipped, among the bases whose slot ranges
+ * are map's when it is not NULL (a cluster node's); returns 1 when there
+ * is one, 0 when there is none, -1 on failure. */
+int archiver_resume_point(const struct archiver_cfg *cfg,
+    const unsigned char *map, char *replid, uint64_t *shipped,
+    char *errstr);
 
 /* Archives until *cfg->stop; returns 0 then, or -1 on a failure it
  * cannot retry (a chunk or base it may not write). */

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "pitr.h"
 #include "slo.h"
 
@@ -162,6 +164,79 @@ pitr_index(struct swift_ctx *c, const char *container, const char *prefix,
 	if (rc < 0)
 		pitr_names_free(names);
 	return rc;
+}
+
+/* Copies the value of metadata name (lower case) of resp into out;
+ * returns 0, or -1 when absent or too long. */
+static int
+meta_value(const struct swift_resp *resp, const char *name, char *out,
+    size_t len)
+{
+	size_t n = strlen(name), v;
+	const char *p = resp->meta, *e;
+
+	for (; (e = strchr(p, '\n')) != NULL; p = e + 1) {
+		if ((size_t)(e - p) <= n || strncasecmp(p, name, n) != 0 ||
+		    p[n] != '=')
+			continue;
+		v = (size_t)(e - p) - n - 1;
+		if (v >= len)
+			return -1;
+		memcpy(out, p + n + 1, v);
+		out[v] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+int
+pitr_base_cluster(struct swift_ctx *c, const char *container,
+    const struct archive_obj *b, char *slots, char *node, char *errstr)
+{
+	unsigned char map[CLUSTER_MAP_LEN];
+	struct swift_resp resp;
+	char e[ERRSTR_LEN];
+	int rc;
+
+	memset(&resp, 0, sizeof(resp));
+	rc = slo_head(c, container, b->name, &resp, errstr);
+	free(resp.body);
+	if (rc == 0)
+		return errstr_set(errstr, "%s/%s: not found", container,
+		    b->name);
+	if (rc < 0)
+		return -1;
+	if (meta_value(&resp, PITR_META_SLOTS, slots, CLUSTER_SLOTS_MAX +
+	    1) < 0)
+		slots[0] = '\0';
+	if (meta_value(&resp, PITR_META_NODE, node, CLUSTER_ID_LEN + 1) < 0)
+		node[0] = '\0';
+	if (slots[0] != '\0' && cluster_slots_parse(slots, map, e) < 0)
+		return errstr_set(errstr, "%s/%s: %s", container, b->name, e);
+	return 0;
+}
+
+int
+pitr_keep_slots(struct swift_ctx *c, const char *container,
+    struct archive_index *ix, const unsigned char *map, char *errstr)
+{
+	unsigned char have[CLUSTER_MAP_LEN];
+	char slots[CLUSTER_SLOTS_MAX + 1], node[CLUSTER_ID_LEN + 1];
+	size_t i, n = 0;
+
+	for (i = 0; i < ix->n; i++) {
+		if (pitr_base_cluster(c, container, &ix->v[i].base, slots,
+		    node, errstr) < 0)
+			return -1;
+		/* A base without ranges is a single server's. */
+		if (slots[0] == '\0' ||
+		    cluster_slots_parse(slots, have, errstr) < 0 ||
+		    memcmp(have, map, sizeof(have)) != 0)
+			continue;
+		ix->v[n++] = ix->v[i];
+	}
+	ix->n = n;
+	return 0;
 }
 
 int

@@ -80,6 +80,23 @@ int pitr_index(struct swift_ctx *c, const char *container,
 
 void pitr_names_free(struct pitr_names *names);
 
+/* A cluster node's base carries these (aof-archive(1), "Redis Cluster"):
+ * its shard's slot ranges (cluster.h's canonical form) and the node id. */
+#define PITR_META_SLOTS		"Cluster-Slots"
+#define PITR_META_NODE		"Cluster-Node"
+
+/* HEADs base b and copies its slot ranges and node id metadata into slots
+ * and node (CLUSTER_SLOTS_MAX + 1 and CLUSTER_ID_LEN + 1 bytes; "" when
+ * absent: not a cluster node's base); returns 0, or -1 ("HEAD ...", or
+ * "CONTAINER/OBJECT: bad slot ranges ..."). */
+int pitr_base_cluster(struct swift_ctx *c, const char *container,
+    const struct archive_obj *b, char *slots, char *node, char *errstr);
+
+/* Keeps in ix only the bases whose slot ranges are map's (HEADing each);
+ * returns 0 or -1. */
+int pitr_keep_slots(struct swift_ctx *c, const char *container,
+    struct archive_index *ix, const unsigned char *map, char *errstr);
+
 /* Where the new directory is built: a temporary one beside path. */
 struct pitr_dir {
 	char		 path[PATH_MAX];	/* DIR */
