@@ -74,7 +74,7 @@ wait_covered() {
 		for s in $S1 $S2 $S3; do
 			aof-fetch --slots "$s" --list-times test/cl 2>/dev/null |
 				awk -v t="$(iso "$1")" '$4 >= t { f = 1 } END { exit !f }' ||
-				continue 2
+				{ sleep 0.1; continue 2; }
 		done
 		return 0
 	done
@@ -132,6 +132,7 @@ keys() { rcli "n$1" KEYS '*' | sort; }
 		for i in $(seq 1 100); do
 			aof-fetch --slots "$S3" --list-times test/cl 2>/dev/null |
 				awk -v t="$(iso "$t")" '$4 >= t { f = 1 } END { exit !f }' && return 0
+			sleep 0.1
 		done
 		fail "never covered"
 	}

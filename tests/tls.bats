@@ -295,3 +295,41 @@ rdb_saves() { rcli "$1" INFO persistence | tr -d '\r' | sed -n 's/^rdb_saves://p
 	assert_regex "$stderr" "^redis-backup: redis: "
 	assert_equal "$output" ""
 }
+
+@test "aof-archive over mutual TLS as an ACL user allowed only replication: the base, then a write in a chunk" {
+	local pid i c found=0
+	swift_start
+	redis_start_tls src "$C/server.crt" "$C/server.key" "tls-auth-clients yes" \
+		"repl-ping-replica-period 1" "repl-diskless-sync-delay 0"
+	rcli src ACL SETUSER archiver on '>arch-pass-31' -@all +psync +replconf \
+		+ping +info >/dev/null
+	printf 'arch-pass-31\n' >"$T/pass"
+	chmod 600 "$T/pass"
+	rdb-pack --keygen -o "$T/key.txt" 2>/dev/null
+	rdb-pack -y <"$T/key.txt" >"$T/recipients.txt"
+	aof-archive -h 127.0.0.1 -p "$RTLSPORT" --tls --cacert "$C/ca.crt" \
+		--cert "$C/client.crt" --key "$C/client.key" --user archiver \
+		--pass-file "$T/pass" -R "$T/recipients.txt" --interval 1s -v \
+		test/tls 2>"$T/arch.err" &
+	pid=$!
+	for i in $(seq 1 100); do
+		swift-ls test/tls/archive/ 2>/dev/null | grep -q '\.base\.' && break
+		sleep 0.1
+	done
+	rcli src SET over-tls yes >/dev/null
+	for i in $(seq 1 100); do
+		for c in $(swift-ls test/tls/archive/ | grep '\.aof\.'); do
+			swift-get "$c" | age -d -i "$T/key.txt" | zstd -q -d |
+				grep -aqx $'over-tls\r' && found=1
+		done
+		[ "$found" = 1 ] && break
+		sleep 0.2
+	done
+	kill -TERM "$pid"
+	wait "$pid" || fail "aof-archive exited $?: $(cat "$T/arch.err")"
+	[ "$found" = 1 ] || fail "the write is in no chunk: $(cat "$T/arch.err")"
+	run -0 swift-ls test/tls/archive/
+	assert_output --regexp '\.base\.[0-9]{8}T[0-9]{6}Z\.rdb\.zst\.age'
+	# -v says what it does; the password is in no message.
+	run -1 grep -F arch-pass-31 "$T/arch.err"
+}
