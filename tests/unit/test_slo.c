@@ -136,6 +136,7 @@ test_flat(void)
 	ok(strcmp(p.etag[0], want) == 0,
 	    "its ETag is the MD5 of the segment ETags");
 	st = as_stored(p.body[0]);
+	e[0] = '\0';	/* filled only on a failure */
 	ok(slo_parse(st, strlen(st), sum, "c/o", &m, e) == 0 && m.n == 5,
 	    "reads back: %s", e);
 	ok(m.n == 5 && strcmp(m.seg[0].container, SEGCONT) == 0 &&
@@ -286,6 +287,7 @@ test_odd_names(void)
 	ok(slo_manifests(&pl, n, "odd segs", BASE, &big, record, &p, e) == 0,
 	    "odd names: built");
 	st = as_stored(p.body[0]);
+	e[0] = '\0';	/* filled only on a failure */
 	ok(slo_parse(st, strlen(st), sum, "c/o", &m, e) == 0 && m.n == n,
 	    "odd names: read back: %s", e);
 	for (i = 0; i < m.n; i++) {
