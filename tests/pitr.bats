@@ -44,7 +44,8 @@ restore() { "$RDBPIPE_TOP/contrib/redis-restore" -c "$ENVF" "$@"; }
 # background; its messages go to $SCRATCH/archive.err.
 archiver_start() {
 	aof-archive -s "$SRC_SOCK" -R "$SCRATCH/recipients.txt" --interval 1s \
-		test/src 2>>"$SCRATCH/archive.err" &
+		--metrics-file "$SCRATCH/metrics.prom" test/src \
+		2>>"$SCRATCH/archive.err" &
 	ARCH_PID=$!
 }
 
@@ -117,6 +118,14 @@ restored_to() {
 	archiver_stop
 }
 
+# metric NAME OP N: the archiver's metric NAME (its Prometheus textfile)
+# compares to N with test's OP.
+metric() {
+	local v
+	v=$(awk -v n="$1" '$1 == n { print $2 }' "$SCRATCH/metrics.prom")
+	[ -n "$v" ] && [ "$v" "$2" "$3" ] || fail "metric $1 is '$v', not $2 $3"
+}
+
 # bases: one line per base in the listing.
 bases() {
 	run -0 aof-fetch -i "$SCRATCH/key.txt" --list-times test/src
@@ -175,6 +184,11 @@ assert_one_chain() {
 	swift_fault 'drop-request 0 count=forever method=PUT'
 	writes 5
 	t3=$(quiet_time)
+	# The archiver says it is behind, once, and its metrics show the lag.
+	run -0 grep -c "^aof-archive: falling behind: " "$SCRATCH/archive.err"
+	assert_output 1
+	metric aof_archive_lag_bytes -gt 0
+	metric aof_archive_lag_seconds -ge 3
 	swift_fault_clear
 	writes 3
 	t4=$(quiet_time)
