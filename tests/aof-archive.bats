@@ -5,6 +5,7 @@
 # a restore to a time by hand (Redis's own loader and redis-check-aof),
 # against tests/lib/pitr-writer.py's oracle.
 
+# rdbpipe: jobs 2
 load test_helper
 
 PITR=$RDBPIPE_TOP/tests/lib/pitr-writer.py

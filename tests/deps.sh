@@ -5,7 +5,7 @@
 set -eu
 pkgs="build-essential pkg-config libhiredis-dev liblzma-dev libsodium-dev
 libcurl4-openssl-dev libzstd-dev zstd libssl-dev openssl zlib1g-dev bats bats-assert
-bats-support age xz-utils python3-prometheus-client
+bats-support parallel age xz-utils python3-prometheus-client
 redis-server redis-tools jq mandoc clang libclang-rt-14-dev libfuzzer-14-dev
 curl util-linux time hyperfine procps iproute2 python3
 swift swift-proxy swift-object swift-container swift-account

@@ -4,6 +4,7 @@
 # never comes up empty.  RDB_INSTALL_CRASH_AT=STEP is the test hook that
 # makes it die by SIGKILL right after journaling STEP (common/restore.c).
 
+# rdbpipe: jobs 2
 load test_helper
 source "$RDBPIPE_TOP/tests/lib/restore.bash"
 

@@ -7,6 +7,7 @@
 # their bytes, owner and mode, and rdb-install either finishes (B served)
 # or refuses with a clear message (A served, nothing lost).
 
+# rdbpipe: jobs 2
 load test_helper
 source "$RDBPIPE_TOP/tests/lib/restore.bash"
 

@@ -2,6 +2,7 @@
 # contrib/redis-backup and contrib/redis-restore on a Redis Cluster: three
 # masters of the real redis-server on loopback, the real test Swift.
 
+# rdbpipe: jobs 2
 load test_helper
 source "$RDBPIPE_TOP/tests/lib/backup.bash"
 # The nodes run as redis over redis-owned dirs, as Debian runs them: the

@@ -2,6 +2,7 @@
 # contrib/redis-backup's retention, --list, metrics file and runs as a
 # user other than root, on a real redis-server and a real Swift.
 
+# rdbpipe: jobs 2
 load test_helper
 source "$RDBPIPE_TOP/tests/lib/backup.bash"
 
