@@ -16,7 +16,6 @@
 #include "cluster.h"
 #include "errstr.h"
 #include "io.h"
-#include "json.h"
 #include "pack.h"
 #include "redis.h"
 #include "repl.h"
@@ -41,18 +40,11 @@
 static int
 chunk_put(struct chunk *c, const void *buf, size_t len, char *errstr)
 {
-	size_t cap;
 	char *n;
 
-	if (c->n + len > c->cap) {
-		cap = c->cap ? c->cap : 64 * 1024;
-		while (cap < c->n + len)
-			cap *= 2;
-		if ((n = realloc(c->p, cap)) == NULL)
-			return errstr_sys(errstr, "chunk");
-		c->p = n;
-		c->cap = cap;
-	}
+	if ((n = io_grow(c->p, &c->cap, c->n + len, 64 * 1024)) == NULL)
+		return errstr_sys(errstr, "chunk");
+	c->p = n;
 	memcpy(c->p + c->n, buf, len);
 	c->n += len;
 	return 0;

@@ -3,6 +3,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -174,4 +175,20 @@ io_create_tmp(int dfd, const char *prefix, mode_t mode, char *name,
 			return fd;
 	}
 	return -1;
+}
+
+void *
+io_grow(void *p, size_t *cap, size_t need, size_t first)
+{
+	void *n;
+	size_t c;
+
+	if (p != NULL && need <= *cap)
+		return p;
+	for (c = *cap ? *cap : first; c < need; c *= 2)
+		;
+	if ((n = realloc(p, c)) == NULL)
+		return NULL;
+	*cap = c;
+	return n;
 }

@@ -63,4 +63,9 @@ int io_create_tmp(int dfd, const char *prefix, mode_t mode, char *name,
  * bytes); returns 0 or -1 with errno. */
 int io_random_hex(char *out, size_t n);
 
+/* Grows buffer p (of *cap bytes; NULL with 0) to hold at least need
+ * bytes, doubling from first; returns the buffer to use from now on (*cap
+ * updated), or NULL with errno ENOMEM (p and *cap unchanged). */
+void *io_grow(void *p, size_t *cap, size_t need, size_t first);
+
 #endif

@@ -162,17 +162,10 @@ static int
 cmd_add(struct repl *r, const unsigned char *p, size_t len, char *errstr)
 {
 	unsigned char *n;
-	size_t cap;
 
-	if (r->ncmd + len > r->capcmd) {
-		cap = r->capcmd ? r->capcmd : 256;
-		while (cap < r->ncmd + len)
-			cap *= 2;
-		if ((n = realloc(r->cmd, cap)) == NULL)
-			return errstr_sys(errstr, "replication stream");
-		r->cmd = n;
-		r->capcmd = cap;
-	}
+	if ((n = io_grow(r->cmd, &r->capcmd, r->ncmd + len, 256)) == NULL)
+		return errstr_sys(errstr, "replication stream");
+	r->cmd = n;
 	memcpy(r->cmd + r->ncmd, p, len);
 	r->ncmd += len;
 	return 0;

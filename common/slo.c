@@ -65,17 +65,11 @@ struct mbuf {
 static int
 mbuf_add(struct mbuf *m, const char *s, size_t n)
 {
-	if (m->len + n + 1 > m->cap) {
-		size_t cap = m->cap ? m->cap : 4096;
-		char *p;
+	char *b;
 
-		while (cap < m->len + n + 1)
-			cap *= 2;
-		if ((p = realloc(m->b, cap)) == NULL)
-			return -1;
-		m->b = p;
-		m->cap = cap;
-	}
+	if ((b = io_grow(m->b, &m->cap, m->len + n + 1, 4096)) == NULL)
+		return -1;
+	m->b = b;
 	memcpy(m->b + m->len, s, n);
 	m->len += n;
 	m->b[m->len] = '\0';

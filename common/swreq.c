@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "io.h"
 #include "swiftint.h"
 
 #define ERRBODY_MAX	200
@@ -251,6 +252,7 @@ on_body(char *b, size_t size, size_t nitems, void *arg)
 	struct xfer *x = arg;
 	struct swift_resp *resp = x->resp;
 	size_t len = size * nitems, n;
+	char *p;
 
 	if (!sw_ok_status(resp->status)) {
 		/* An error's explanation, for the message. */
@@ -289,19 +291,12 @@ on_body(char *b, size_t size, size_t nitems, void *arg)
 		x->too_big = 1;
 		return 0;
 	}
-	if (resp->body_len + len + 1 > x->cap) {
-		size_t cap = x->cap ? x->cap : 16384;
-		char *p;
-
-		while (cap < resp->body_len + len + 1)
-			cap *= 2;
-		if ((p = realloc(resp->body, cap)) == NULL) {
-			x->too_big = 1;
-			return 0;
-		}
-		resp->body = p;
-		x->cap = cap;
+	if ((p = io_grow(resp->body, &x->cap, resp->body_len + len + 1,
+	    16384)) == NULL) {
+		x->too_big = 1;
+		return 0;
 	}
+	resp->body = p;
 	memcpy(resp->body + resp->body_len, b, len);
 	resp->body_len += len;
 	resp->body[resp->body_len] = '\0';

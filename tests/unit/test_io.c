@@ -6,6 +6,28 @@
 #include "io.h"
 #include "tap.h"
 
+/* io_grow: from nothing to the first size, doubling past it, the same
+ * buffer while it fits, and the bytes kept across a move. */
+static void
+test_grow(void)
+{
+	size_t cap = 0;
+	char *b, *again;
+
+	b = io_grow(NULL, &cap, 10, 16);
+	ok(b != NULL && cap == 16, "grow: from nothing, the first size (%zu)",
+	    cap);
+	memcpy(b, "0123456789", 10);
+	again = io_grow(b, &cap, 16, 16);
+	ok(again == b && cap == 16, "grow: what fits keeps the buffer");
+	b = io_grow(again, &cap, 17, 16);
+	ok(b != NULL && cap == 32 && memcmp(b, "0123456789", 10) == 0,
+	    "grow: one byte past doubles, the bytes kept (%zu)", cap);
+	b = io_grow(b, &cap, 1000, 16);
+	ok(b != NULL && cap == 1024, "grow: doubles until it fits (%zu)", cap);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -39,5 +61,6 @@ main(void)
 	ok(io_writeall(-1, big, 1) < 0, "writeall reports a bad descriptor");
 	ok(io_fsync_dir("tests") == 0 && io_fsync_dir("tests/run") == 0,
 	    "fsync_dir on a dir and on a file's dir");
+	test_grow();
 	return tap_done();
 }
