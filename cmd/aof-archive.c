@@ -52,11 +52,9 @@ notice(const char *fmt, ...)
 
 	if (quiet)
 		return;
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cmd_vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 enum { OPT_INTERVAL = 256, OPT_CHUNK_SIZE };
